@@ -1,0 +1,58 @@
+/* The create sequence (parent and init sides) and the operations that act
+ * on a created container. */
+#ifndef CELL_CONTAINER_H
+#define CELL_CONTAINER_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "oci.h"
+#include "state.h"
+
+typedef struct {
+  const char *id, *bundle, *root;
+  const char *pid_file, *console_socket;
+  int preserve_fds;
+  bool no_pivot, no_new_keyring;
+  bool via_run;    /* started over the sync socket, not the exec fifo */
+  bool foreground; /* run without --detach: proxy a terminal, reap */
+} create_opts;
+
+typedef struct {
+  oci_config *cfg;
+  cell_container c;
+  int sync_fd;     /* parent end; open until the init is started */
+  int pidfd;       /* the init */
+  int console;     /* pty master kept for a foreground run, else -1 */
+} cell_created;
+
+/* Creates the container: on success it is "created" and waits for start
+ * (exec fifo), or for container_start_sync() when via_run.  On failure
+ * nothing is left: no state directory, mount or process. */
+int container_create(const create_opts *o, cell_created *out,
+                     cell_error_t *err);
+/* run: tells the init to exec now. */
+int container_start_sync(cell_created *cc, cell_error_t *err);
+/* Kills the init (if any) and removes everything create made. */
+void container_destroy(cell_created *cc);
+void cell_created_free(cell_created *cc);
+
+/* Loads bundle/config.json. */
+int container_load_config(const char *bundle, oci_config **cfg,
+                          cell_error_t *err);
+/* Runs hooks with the state JSON of st in the given status. */
+int container_run_hooks(const oci_hookv *hooks, const char *kind,
+                        const cell_state *st, const char *status,
+                        cell_error_t *err);
+
+/* Sends sig to the init (or every process of the container with all). */
+int container_signal(const cell_container *c, int sig, bool all,
+                     cell_error_t *err);
+/* The config copy saved for poststart/poststop hooks; *cfg is NULL when
+ * there is none. */
+int container_saved_hooks(const cell_container *c, oci_config **cfg,
+                          cell_error_t *err);
+/* delete: poststop hooks (failure is a warning) and the state directory. */
+int container_remove(cell_container *c, cell_error_t *err);
+
+#endif

@@ -1,0 +1,85 @@
+#include "error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int cell_err(cell_error_t *err, int errnum, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  if (errnum && n >= 0 && (size_t)n < sizeof err->msg)
+    snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s",
+             strerror(errnum));
+  err->errnum = errnum;
+  return -1;
+}
+
+int cell_err_prefix(cell_error_t *err, const char *fmt, ...) {
+  char ctx[512], old[sizeof err->msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx, sizeof ctx, fmt, ap);
+  va_end(ap);
+  memcpy(old, err->msg, sizeof old);
+  /* bounded so the two halves always fit */
+  snprintf(err->msg, sizeof err->msg, "%.500s: %.500s", ctx, old);
+  return -1;
+}
+
+static struct {
+  FILE *out;
+  int json, debug;
+} logcfg;
+
+void cell_log_init(const char *path, int json, int debug) {
+  logcfg.json = json;
+  logcfg.debug = debug;
+  if (path) {
+    logcfg.out = fopen(path, "ae");
+  }
+}
+
+static void json_escape(FILE *f, const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+}
+
+void cell_log(int level, const char *fmt, ...) {
+  static const char *names[] = {"error", "warning", "info", "debug"};
+  if (level == CELL_LOG_DEBUG && !logcfg.debug)
+    return;
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  FILE *f = logcfg.out ? logcfg.out : stderr;
+  if (logcfg.json) {
+    char ts[64];
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(f, "{\"level\":\"%s\",\"msg\":\"", names[level]);
+    json_escape(f, msg);
+    fprintf(f, "\",\"time\":\"%s.%09ldZ\"}\n", ts, now.tv_nsec);
+  } else {
+    fprintf(f, "cell: %s%s\n", level == CELL_LOG_WARN ? "warning: " : "", msg);
+  }
+  fflush(f);
+  /* runc prints errors to stderr as well as the log file; so do we. */
+  if (logcfg.out && level == CELL_LOG_ERROR && f != stderr)
+    fprintf(stderr, "cell: %s\n", msg);
+}

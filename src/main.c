@@ -1,0 +1,148 @@
+/* cell: an OCI runtime.  Global options, then one command. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "error.h"
+#include "state.h"
+
+static const struct {
+  const char *name;
+  cell_cmd_fn fn;
+  const char *help;
+} commands[] = {
+    {"create", cmd_create, "create a container"},
+    {"start", cmd_start, "run the user process of a created container"},
+    {"state", cmd_state, "print the state of a container"},
+    {"kill", cmd_kill, "send a signal to the container's init"},
+    {"delete", cmd_delete, "delete a container and what it holds"},
+    {"run", cmd_run, "create and start a container"},
+    {"list", cmd_list, "list containers"},
+    {"spec", cmd_spec, "write a default config.json"},
+    {"features", cmd_features, "print the features document"},
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: cell [global options] COMMAND [options] [ARGS]\n\n"
+             "global options:\n"
+             "  --root DIR          state directory (default /run/cell,\n"
+             "                      or $XDG_RUNTIME_DIR/cell when not root)\n"
+             "  --log FILE          log file\n"
+             "  --log-format FMT    text or json\n"
+             "  --debug             debug logging\n"
+             "  --rootless MODE     auto, true or false\n"
+             "  --systemd-cgroup    use systemd to manage cgroups\n"
+             "  --version, --help\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+int cli_fail(const char *fmt, ...) {
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  /* one line, whatever the message held */
+  for (char *p = msg; *p; p++)
+    if (*p == '\n')
+      *p = ' ';
+  cell_log(CELL_LOG_ERROR, "%s", msg);
+  return 1;
+}
+
+int cli_need_args(const char *cmd, int argc, int optind, int want,
+                  const char *usage_text) {
+  if (argc - optind == want)
+    return 0;
+  return cli_fail("%s: expected %d argument%s, got %d (usage: cell %s %s)", cmd,
+                  want, want == 1 ? "" : "s", argc - optind, cmd, usage_text);
+}
+
+int main(int argc, char **argv) {
+  enum { O_ROOT = 1, O_LOG, O_LOGFMT, O_DEBUG, O_ROOTLESS, O_SYSTEMD, O_VER };
+  static const struct option opts[] = {
+      {"root", required_argument, NULL, O_ROOT},
+      {"log", required_argument, NULL, O_LOG},
+      {"log-format", required_argument, NULL, O_LOGFMT},
+      {"debug", no_argument, NULL, O_DEBUG},
+      {"rootless", required_argument, NULL, O_ROOTLESS},
+      {"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
+      {"version", no_argument, NULL, O_VER},
+      {"help", no_argument, NULL, 'h'},
+      {0}};
+  cell_globals g = {.rootless = ROOTLESS_AUTO};
+  int c;
+  opterr = 0;
+  while ((c = getopt_long_only(argc, argv, "+hv", opts, NULL)) != -1) {
+    switch (c) {
+    case O_ROOT:
+      g.root = optarg;
+      break;
+    case O_LOG:
+      g.log = optarg;
+      break;
+    case O_LOGFMT:
+      g.log_format = optarg;
+      break;
+    case O_DEBUG:
+      g.debug = true;
+      break;
+    case O_ROOTLESS:
+      if (!strcmp(optarg, "true"))
+        g.rootless = ROOTLESS_TRUE;
+      else if (!strcmp(optarg, "false"))
+        g.rootless = ROOTLESS_FALSE;
+      else if (strcmp(optarg, "auto"))
+        return cli_fail("--rootless: expected auto, true or false, got `%s`",
+                        optarg);
+      break;
+    case O_SYSTEMD:
+      g.systemd_cgroup = true;
+      break;
+    case 'v':
+    case O_VER:
+      printf("cell version %s\nspec: 1.3.0\n", PACKAGE_VERSION);
+      return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      return cli_fail("unknown global option `%s`", argv[optind - 1]);
+    }
+  }
+  bool json = false;
+  if (g.log_format && !(json = !strcmp(g.log_format, "json")) &&
+      strcmp(g.log_format, "text"))
+    return cli_fail("--log-format: expected text or json, got `%s`",
+                    g.log_format);
+  cell_log_init(g.log, json, g.debug);
+  if (optind >= argc) {
+    usage(stderr);
+    return 1;
+  }
+  const char *name = argv[optind];
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(commands[i].name, name))
+      continue;
+    if (g.systemd_cgroup && access("/run/systemd/system", F_OK) != 0)
+      return cli_fail("--systemd-cgroup: systemd is not running on this "
+                      "host");
+    if (g.systemd_cgroup)
+      return cli_fail("--systemd-cgroup: not supported yet");
+    if (!g.root)
+      g.root = state_default_root();
+    /* each command parses its own options from its name on; optind 0
+     * makes glibc's getopt start afresh */
+    int cmd_argc = argc - optind;
+    char **cmd_argv = argv + optind;
+    optind = 0;
+    return commands[i].fn(&g, cmd_argc, cmd_argv);
+  }
+  return cli_fail("unknown command `%s`", name);
+}

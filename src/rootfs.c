@@ -1,0 +1,218 @@
+/* The container's root filesystem: propagation, config mounts, devices,
+ * pivot_root, masked and read-only paths. */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "devices.h"
+#include "rootfs_internal.h"
+#include "utils.h"
+
+static const struct {
+  const char *name;
+  unsigned long flags;
+} propagations[] = {
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+/* 0 when name is NULL or unknown. */
+static unsigned long propagation_flags(const char *name) {
+  for (size_t i = 0; name && i < sizeof propagations / sizeof *propagations;
+       i++)
+    if (strcmp(propagations[i].name, name) == 0)
+      return propagations[i].flags;
+  return 0;
+}
+
+/* field: "mounts[%zu].destination" style, with idx. */
+static int check_path(const char *field, const char *sub, size_t idx,
+                      const char *path, cell_error_t *err) {
+  if (!path)
+    return cell_err(err, 0, "%s[%zu]%s: a path is required", field, idx, sub);
+  _cleanup_free_ char *clean = rootfs_clean_path(path);
+  if (clean)
+    return 0;
+  if (path[0] != '/')
+    return cell_err(err, 0, "%s[%zu]%s: \"%s\" is not an absolute path", field,
+                    idx, sub, path);
+  return cell_err(err, 0, "%s[%zu]%s: \"%s\" escapes the root", field, idx, sub,
+                  path);
+}
+
+int rootfs_validate(const oci_config *cfg, cell_error_t *err) {
+  const oci_linux *l = &cfg->linux_;
+  for (size_t i = 0; i < cfg->n_mounts; i++) {
+    const oci_mount *m = &cfg->mounts[i];
+    if (check_path("mounts", ".destination", i, m->destination, err) < 0)
+      return -1;
+    if (rootfs_validate_mount_options(m, i, err) < 0)
+      return -1;
+  }
+  for (size_t i = 0; i < l->n_devices; i++) {
+    const oci_device *d = &l->devices[i];
+    if (check_path("linux.devices", ".path", i, d->path, err) < 0)
+      return -1;
+    _cleanup_free_ char *p = rootfs_clean_path(d->path);
+    if (strncmp(p, "/dev/", 5) != 0)
+      return cell_err(err, 0, "linux.devices[%zu]: `%s` is not under /dev", i,
+                      d->path);
+    if (!d->type || strlen(d->type) != 1 || !strchr("cbup", d->type[0]))
+      return cell_err(err, 0,
+                      "linux.devices[%zu] (`%s`): type must be c, b, u or p", i,
+                      d->path);
+  }
+  for (size_t i = 0; i < l->masked_paths.len; i++)
+    if (check_path("linux.maskedPaths", "", i, l->masked_paths.items[i], err) <
+        0)
+      return -1;
+  for (size_t i = 0; i < l->readonly_paths.len; i++)
+    if (check_path("linux.readonlyPaths", "", i, l->readonly_paths.items[i],
+                   err) < 0)
+      return -1;
+  if (l->rootfs_propagation && !propagation_flags(l->rootfs_propagation))
+    return cell_err(err, 0, "linux.rootfsPropagation: unknown value `%s`",
+                    l->rootfs_propagation);
+  return 0;
+}
+
+int rootfs_prepare(const oci_config *cfg, const rootfs_opts *o,
+                   cell_error_t *err) {
+  /* Nothing done here may reach the host: "/" becomes rslave (host mounts
+   * still show through) or rprivate first.  The exact rootfsPropagation
+   * is set on the new root after pivot_root, which refuses a shared
+   * mount. */
+  unsigned long prop = propagation_flags(cfg->linux_.rootfs_propagation);
+  unsigned long first =
+      MS_REC | ((prop & (MS_SLAVE | MS_SHARED)) ? MS_SLAVE : MS_PRIVATE);
+  if (mount(NULL, "/", NULL, first, NULL) < 0)
+    return cell_errno(err, "make `/` %s",
+                      first & MS_SLAVE ? "rslave" : "rprivate");
+  /* pivot_root needs the new root to be a mount point. */
+  if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return cell_errno(err, "bind mount `%s` on itself", o->rootfs);
+  _cleanup_close_ int rootfd =
+      open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return cell_errno(err, "open `%s`", o->rootfs);
+
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    if (rootfs_do_mount(rootfd, &cfg->mounts[i], i, o, err) < 0)
+      return -1;
+
+  /* Device modes are exactly what the config says. */
+  mode_t old = umask(0);
+  int r = devices_create(rootfd, cfg, o, err);
+  umask(old);
+  return r;
+}
+
+static int pivot(const rootfs_opts *o, cell_error_t *err) {
+  if (o->no_pivot) {
+    if (chdir(o->rootfs) < 0)
+      return cell_errno(err, "chdir `%s`", o->rootfs);
+    if (mount(o->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+      return cell_errno(err, "move mount `%s` to `/`", o->rootfs);
+    if (chroot(".") < 0)
+      return cell_errno(err, "chroot `%s`", o->rootfs);
+    return 0;
+  }
+  /* pivot_root(".", ".") stacks the old root on the new one, then the old
+   * root goes away detached: no directory for it in the rootfs. */
+  _cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (oldroot < 0)
+    return cell_errno(err, "open `/`");
+  _cleanup_close_ int newroot =
+      open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (newroot < 0)
+    return cell_errno(err, "open `%s`", o->rootfs);
+  if (fchdir(newroot) < 0)
+    return cell_errno(err, "chdir `%s`", o->rootfs);
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return cell_errno(err, "pivot_root `%s`", o->rootfs);
+  if (fchdir(oldroot) < 0)
+    return cell_errno(err, "chdir to the old root");
+  /* So that the unmount does not propagate anywhere. */
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return cell_errno(err, "make the old root rslave");
+  if (umount2(".", MNT_DETACH) < 0)
+    return cell_errno(err, "unmount the old root");
+  return 0;
+}
+
+/* Bound on itself (recursively: masks below stay), then read-only. */
+static int readonly_path(int rootfd, const char *path, cell_error_t *err) {
+  char p[FDPATH_MAX];
+  _cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0, err);
+  if (fd < 0)
+    return err->errnum == ENOENT ? 0 : -1;
+  fdpath(fd, p);
+  if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return cell_errno(err, "bind mount `%s` on itself", path);
+  _cleanup_close_ int mfd = open_in_root(rootfd, path, O_PATH, 0, err);
+  if (mfd < 0)
+    return -1;
+  unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | rootfs_locked_flags(mfd);
+  if (mount(NULL, fdpath(mfd, p), NULL, f, NULL) < 0)
+    return cell_errno(err, "remount `%s` read-only", path);
+  return 0;
+}
+
+/* A directory is hidden under an empty read-only tmpfs, anything else
+ * under /dev/null. */
+static int mask_path(int rootfd, const char *path, cell_error_t *err) {
+  char p[FDPATH_MAX];
+  _cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0, err);
+  if (fd < 0)
+    return err->errnum == ENOENT ? 0 : -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return cell_errno(err, "stat `%s`", path);
+  int r = S_ISDIR(st.st_mode)
+              ? mount("tmpfs", fdpath(fd, p), "tmpfs", MS_RDONLY, NULL)
+              : mount("/dev/null", fdpath(fd, p), NULL, MS_BIND, NULL);
+  if (r < 0)
+    return cell_errno(err, "mask `%s`", path);
+  return 0;
+}
+
+int rootfs_pivot(const oci_config *cfg, const rootfs_opts *o,
+                 cell_error_t *err) {
+  const oci_linux *l = &cfg->linux_;
+  if (pivot(o, err) < 0)
+    return -1;
+  if (chdir("/") < 0)
+    return cell_errno(err, "chdir `/`");
+
+  _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return cell_errno(err, "open `/`");
+  /* Read-only paths first: a recursive bind keeps masks inside them, and
+   * masks go on top either way. */
+  for (size_t i = 0; i < l->readonly_paths.len; i++)
+    if (readonly_path(rootfd, l->readonly_paths.items[i], err) < 0)
+      return -1;
+  for (size_t i = 0; i < l->masked_paths.len; i++)
+    if (mask_path(rootfd, l->masked_paths.items[i], err) < 0)
+      return -1;
+  if (cfg->root.readonly) {
+    unsigned long f =
+        MS_BIND | MS_REMOUNT | MS_RDONLY | rootfs_locked_flags(rootfd);
+    if (mount(NULL, "/", NULL, f, NULL) < 0)
+      return cell_errno(err, "remount the root read-only");
+  }
+  /* Last: an unbindable root would refuse the read-only binds above. */
+  unsigned long prop = propagation_flags(l->rootfs_propagation);
+  if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+    return cell_errno(err, "make the root %s", l->rootfs_propagation);
+  return 0;
+}

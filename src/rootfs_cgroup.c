@@ -1,0 +1,124 @@
+/* The "cgroup" mount type.  cgroup v2: a cgroup2 mount.  v1: a tmpfs
+ * with one directory per hierarchy holding the container's own cgroup:
+ * a fresh cgroup mount in a cgroup namespace (rooted at the container's
+ * cgroup), else a bind of the host's directory of that cgroup. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "rootfs_internal.h"
+#include "utils.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define PER_MOUNT (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+static bool in_cgroupns(void) {
+  struct stat a, b;
+  if (stat("/proc/self/ns/cgroup", &a) < 0 || stat("/proc/1/ns/cgroup", &b) < 0)
+    return false;
+  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+/* One hierarchy: "controllers" as in /proc/self/cgroup ("cpu,cpuacct",
+ * "name=systemd", "" for the v2 one), path the container's cgroup. */
+static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
+                           bool cgns, unsigned long flags, cell_error_t *err) {
+  char p[FDPATH_MAX];
+  const char *name = controllers;
+  if (!*name)
+    name = "unified";
+  else if (!strncmp(name, "name=", 5))
+    name += 5;
+  _cleanup_free_ char *host = xasprintf(CG_ROOT "/%s", name);
+  if (access(host, F_OK) < 0)
+    return 0; /* not mounted on the host: nothing to show */
+  if (mkdirat(tmpfd, name, 0755) < 0 && errno != EEXIST)
+    return cell_errno(err, "mkdir cgroup `%s`", name);
+  _cleanup_close_ int fd =
+      openat(tmpfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return cell_errno(err, "open cgroup `%s`", name);
+  if (cgns) {
+    const char *type = *controllers ? "cgroup" : "cgroup2";
+    if (mount("cgroup", fdpath(fd, p), type, flags & PER_MOUNT,
+              *controllers ? controllers : NULL) < 0)
+      return cell_errno(err, "mount cgroup `%s`", controllers);
+  } else {
+    _cleanup_free_ char *src = xasprintf("%s%s", host, path);
+    if (mount(src, fdpath(fd, p), NULL, MS_BIND | MS_REC, NULL) < 0)
+      return cell_errno(err, "bind mount cgroup `%s`", src);
+    _cleanup_close_ int mfd =
+        openat(tmpfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (mfd < 0)
+      return cell_errno(err, "open cgroup `%s`", name);
+    unsigned long f = (flags & PER_MOUNT) | rootfs_locked_flags(mfd);
+    if (mount(NULL, fdpath(mfd, p), NULL, MS_BIND | MS_REMOUNT | f, NULL) < 0)
+      return cell_errno(err, "remount cgroup `%s`", src);
+  }
+  /* "cpu,cpuacct" is also reachable as cpu and cpuacct */
+  if (strchr(name, ',')) {
+    _cleanup_free_ char *dup = xstrdup(name);
+    char *save = NULL;
+    for (char *c = strtok_r(dup, ",", &save); c; c = strtok_r(NULL, ",", &save))
+      if (symlinkat(name, tmpfd, c) < 0 && errno != EEXIST)
+        return cell_errno(err, "symlink cgroup `%s`", c);
+  }
+  return 0;
+}
+
+static int mount_v1(int rootfd, int destfd, const char *dest,
+                    unsigned long flags, cell_error_t *err) {
+  char p[FDPATH_MAX];
+  unsigned long tflags =
+      (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (mount("tmpfs", fdpath(destfd, p), "tmpfs", tflags, "mode=755") < 0)
+    return cell_errno(err, "mount tmpfs on `%s`", dest);
+  /* destfd names the directory under the tmpfs */
+  _cleanup_close_ int tmpfd =
+      open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, 0, err);
+  if (tmpfd < 0)
+    return -1;
+
+  _cleanup_free_ char *data = NULL;
+  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &data, NULL, err) < 0)
+    return -1;
+  bool cgns = in_cgroupns();
+  char *save = NULL;
+  for (char *line = strtok_r(data, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *c = strchr(line, ':');
+    char *path = c ? strchr(c + 1, ':') : NULL;
+    if (!path)
+      continue;
+    *path++ = '\0';
+    if (mount_hierarchy(tmpfd, c + 1, path, cgns, flags, err) < 0)
+      return cell_err_prefix(err, "`%s`", dest);
+  }
+  if ((flags & MS_RDONLY) &&
+      mount(NULL, fdpath(tmpfd, p), NULL, MS_REMOUNT | tflags | MS_RDONLY,
+            "mode=755") < 0)
+    return cell_errno(err, "remount `%s` read-only", dest);
+  return 0;
+}
+
+int rootfs_mount_cgroup(int rootfd, const char *dest, unsigned long flags,
+                        cell_error_t *err) {
+  char p[FDPATH_MAX];
+  _cleanup_close_ int destfd = rootfs_mkpath_in_root(rootfd, dest, false, err);
+  if (destfd < 0)
+    return -1;
+  struct statfs sfs;
+  if (statfs(CG_ROOT, &sfs) < 0)
+    return cell_errno(err, "statfs `" CG_ROOT "`");
+  if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+    return mount_v1(rootfd, destfd, dest, flags, err);
+  if (mount("cgroup2", fdpath(destfd, p), "cgroup2", flags, NULL) < 0)
+    return cell_errno(err, "mount cgroup2 on `%s`", dest);
+  return 0;
+}

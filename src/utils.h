@@ -1,0 +1,33 @@
+#ifndef CELL_UTILS_H
+#define CELL_UTILS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Writes all of data to path (relative to dirfd), which must exist unless
+ * O_CREAT is in extra_flags. */
+int write_file_at(int dirfd, const char *path, const char *data, size_t len,
+                  int extra_flags, cell_error_t *err);
+/* Reads a whole file; *out is NUL-terminated and malloc'd. */
+int read_file_at(int dirfd, const char *path, char **out, size_t *len,
+                 cell_error_t *err);
+/* Writes path atomically: a temporary file in the same directory, then
+ * rename. */
+int write_file_atomic(const char *path, const char *data, size_t len,
+                      mode_t mode, cell_error_t *err);
+/* mkdir -p (absolute or relative to the cwd). */
+int mkdir_p(const char *path, mode_t mode, cell_error_t *err);
+/* Loops over short writes and EINTR. */
+int write_all(int fd, const void *buf, size_t len);
+/* Returns a malloc'd copy or aborts (allocation failure of a few bytes is
+ * not worth a code path in a short-lived CLI). */
+char *xstrdup(const char *s);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
