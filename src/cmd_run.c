@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -70,12 +71,16 @@ int cmd_run(const cell_globals *g, int argc, char **argv) {
   }
   int code = 0;
   if (o.foreground) {
+    state_unlock(&cc.c);
     if (cc.console >= 0)
       terminal_proxy(cc.console, cc.pidfd);
     code = wait_forwarding(cc.pidfd, &set);
     close(cc.pidfd);
     cc.pidfd = -1;
-    if (container_remove(&cc.c, &err) < 0)
+    /* a concurrent `delete --force` may have removed it already */
+    if (state_relock(&cc.c, &err) == 0 &&
+        faccessat(cc.c.dirfd, "state.json", F_OK, 0) == 0 &&
+        container_remove(&cc.c, &err) < 0)
       cell_warn("%s", err.msg);
   }
   cell_created_free(&cc);

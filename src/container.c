@@ -423,15 +423,6 @@ static int validate_config(const create_opts *o, const oci_config *cfg,
   return 0;
 }
 
-static void now_rfc3339(char *buf, size_t n) {
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + k, n - k, ".%09ldZ", ts.tv_nsec);
-}
-
 static int stage_state_dir(const create_opts *o, const oci_config *cfg,
                            const char *rootfs, cell_container *c,
                            cell_error_t *err) {
@@ -439,7 +430,7 @@ static int stage_state_dir(const create_opts *o, const oci_config *cfg,
   if (state_create(o->root, o->id, c, err) < 0)
     return -1;
   cell_state *s = &c->st;
-  now_rfc3339(created, sizeof created);
+  format_rfc3339_now(created, sizeof created);
   s->id = xstrdup(o->id);
   s->bundle = xstrdup(o->bundle);
   s->rootfs = xstrdup(rootfs);

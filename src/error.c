@@ -1,4 +1,5 @@
 #include "error.h"
+#include "utils.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -67,14 +68,10 @@ void cell_log(int level, const char *fmt, ...) {
   FILE *f = logcfg.out ? logcfg.out : stderr;
   if (logcfg.json) {
     char ts[64];
-    struct timespec now;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    format_rfc3339_now(ts, sizeof ts);
     fprintf(f, "{\"level\":\"%s\",\"msg\":\"", names[level]);
     json_escape(f, msg);
-    fprintf(f, "\",\"time\":\"%s.%09ldZ\"}\n", ts, now.tv_nsec);
+    fprintf(f, "\",\"time\":\"%s\"}\n", ts);
   } else {
     fprintf(f, "cell: %s%s\n", level == CELL_LOG_WARN ? "warning: " : "", msg);
   }

@@ -57,6 +57,14 @@ static int lock_dir(cell_container *c, const char *id, cell_error_t *err) {
   return 0;
 }
 
+int state_unlock(cell_container *c) {
+  return flock(c->dirfd, LOCK_UN);
+}
+
+int state_relock(cell_container *c, cell_error_t *err) {
+  return lock_dir(c, c->st.id, err);
+}
+
 int state_create(const char *root, const char *id, cell_container *c,
                  cell_error_t *err) {
   memset(c, 0, sizeof *c);

@@ -47,6 +47,10 @@ int state_create(const char *root, const char *id, cell_container *c,
 int state_open(const char *root, const char *id, cell_container *c,
                cell_error_t *err);
 int state_save(cell_container *c, cell_error_t *err);
+/* A foreground run holds no lock while the container runs, so that kill,
+ * state and delete work meanwhile. */
+int state_unlock(cell_container *c);
+int state_relock(cell_container *c, cell_error_t *err);
 /* Removes the state directory (and its files); c stays valid to close. */
 int state_remove(cell_container *c, cell_error_t *err);
 void state_close(cell_container *c);

@@ -30,4 +30,7 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The current UTC time as RFC 3339 with nanoseconds. */
+void format_rfc3339_now(char *buf, size_t n);
+
 #endif
