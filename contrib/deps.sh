@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs what building and testing cell needs on Debian 12 (as root).
+set -e
+export DEBIAN_FRONTEND=noninteractive
+pkgs="build-essential autoconf automake pkg-config libseccomp-dev libcap-dev
+libyajl-dev libmount-dev busybox-static bats jq uidmap iproute2 util-linux
+procps"
+[ "${1:-}" = "--test" ] && pkgs="$pkgs valgrind crun runc"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $missing >/dev/null
+fi
