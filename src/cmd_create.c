@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "cli.h"
@@ -65,9 +66,11 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
     return 1;
   o->id = argv[optind];
   /* socket activation fds ride along with the preserved ones */
-  const char *lf = getenv("LISTEN_FDS");
-  if (lf && *lf)
-    o->preserve_fds += atoi(lf);
+  const char *lf = getenv("LISTEN_FDS"), *lp = getenv("LISTEN_PID");
+  if (lf && *lf && lp && atoi(lp) == (int)getpid() && atoi(lf) > 0) {
+    o->listen_fds = atoi(lf);
+    o->preserve_fds += o->listen_fds;
+  }
   char *real = realpath(bundle, NULL);
   if (!real)
     return cli_fail("bundle `%s`: %s", bundle, strerror(errno));

@@ -202,16 +202,15 @@ static char **init_argv(const oci_process *p) {
   return argv;
 }
 
-static char **init_env(const oci_process *p, int preserve) {
+static char **init_env(const oci_process *p, int listen_fds) {
   size_t n = p->env.len;
   char **env = xcalloc(n + 3, sizeof(char *));
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     env[k++] = p->env.items[i];
   /* socket activation: the fds follow 0-2 and belong to this process */
-  const char *lf = getenv("LISTEN_FDS");
-  if (lf && *lf && preserve > 0) {
-    env[k++] = xasprintf("LISTEN_FDS=%s", lf);
+  if (listen_fds > 0) {
+    env[k++] = xasprintf("LISTEN_FDS=%d", listen_fds);
     env[k++] = xasprintf("LISTEN_PID=%d", (int)getpid());
   }
   return env;
@@ -283,8 +282,8 @@ static int init_main(const init_args *a, cell_error_t *err) {
   if (a->fifo_dir >= 0)
     close(a->fifo_dir);
 
-  /* 6. pivot_root, then masked and read-only paths and a read-only root:
-   * those act on the final tree. */
+  /* 6. pivot_root; masked and read-only paths and a read-only root wait
+   * until the console and sysctl writes below are done. */
   if (rootfs_pivot(cfg, &ro, err) < 0)
     return -1;
 
@@ -300,8 +299,12 @@ static int init_main(const init_args *a, cell_error_t *err) {
   /* 8. Attributes that need privilege come before the user and
    * capability change that takes privilege away. sysctl needs the
    * container's /proc, so after pivot_root. */
-  if (process_set_hostname(cfg, err) < 0 || process_set_sysctl(cfg, err) < 0 ||
-      process_set_rlimits(proc, err) < 0 ||
+  if (process_set_hostname(cfg, err) < 0 || process_set_sysctl(cfg, err) < 0)
+    return -1;
+  /* /proc/sys is read-only from here (readonlyPaths) */
+  if (rootfs_finalize(cfg, err) < 0)
+    return -1;
+  if (process_set_rlimits(proc, err) < 0 ||
       process_set_personality(&cfg->linux_, err) < 0)
     return -1;
   /* affinity before the scheduler: a SCHED_DEADLINE task may not move */
@@ -333,13 +336,14 @@ static int init_main(const init_args *a, cell_error_t *err) {
     if (init_wait_start_fifo(fifo, err) < 0)
       return -1;
   }
-  if (state_json && hooks_run(&cfg->hooks.start_container, "startContainer",
-                              state_json, err) < 0)
+  if (state_json &&
+      hooks_run(&cfg->hooks.start_container, "startContainer",
+                state_json + strlen(state_json) + 1, err) < 0)
     return -1;
   if (proc->exec_cpu_affinity.final &&
       process_set_cpu_affinity(proc->exec_cpu_affinity.final, err) < 0)
     return -1;
-  char **env = init_env(proc, o->preserve_fds);
+  char **env = init_env(proc, o->listen_fds);
   execve(exe, init_argv(proc), env);
   return cell_errno(err, "exec `%s`", exe);
 }
@@ -531,9 +535,16 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
         container_run_hooks(&cfg->hooks.create_runtime, "createRuntime", st,
                             "creating", err) < 0)
       return -1;
-    _cleanup_free_ char *json = state_oci_json(st, "creating", false);
-    if (sync_send(cc->sync_fd, SYNC_HOOKS_DONE, 0, json, strlen(json), -1,
-                  err) < 0)
+    /* two states: createContainer sees "creating", startContainer
+     * "created"; one message, NUL between them */
+    _cleanup_free_ char *creating = state_oci_json(st, "creating", false);
+    _cleanup_free_ char *created = state_oci_json(st, "created", false);
+    size_t n1 = strlen(creating) + 1, n2 = strlen(created);
+    _cleanup_free_ char *both = xmalloc(n1 + n2);
+    memcpy(both, creating, n1);
+    memcpy(both + n1, created, n2);
+    if (sync_send(cc->sync_fd, SYNC_HOOKS_DONE, 0, both, n1 + n2, -1, err) <
+        0)
       return -1;
   }
   if (cfg->process->terminal) {

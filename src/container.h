@@ -12,7 +12,8 @@
 typedef struct {
   const char *id, *bundle, *root;
   const char *pid_file, *console_socket;
-  int preserve_fds;
+  int preserve_fds; /* including listen_fds */
+  int listen_fds;   /* socket activation (LISTEN_FDS meant for cell) */
   bool no_pivot, no_new_keyring;
   bool via_run;    /* started over the sync socket, not the exec fifo */
   bool foreground; /* run without --detach: proxy a terminal, reap */

@@ -187,12 +187,15 @@ static int mask_path(int rootfd, const char *path, cell_error_t *err) {
 
 int rootfs_pivot(const oci_config *cfg, const rootfs_opts *o,
                  cell_error_t *err) {
-  const oci_linux *l = &cfg->linux_;
   if (pivot(o, err) < 0)
     return -1;
   if (chdir("/") < 0)
     return cell_errno(err, "chdir `/`");
+  return 0;
+}
 
+int rootfs_finalize(const oci_config *cfg, cell_error_t *err) {
+  const oci_linux *l = &cfg->linux_;
   _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return cell_errno(err, "open `/`");

@@ -24,10 +24,12 @@ typedef struct {
 int rootfs_prepare(const oci_config *cfg, const rootfs_opts *o,
                    cell_error_t *err);
 
-/* pivot_root (or move+chroot), then maskedPaths, readonlyPaths and
- * root.readonly.  On return the cwd is the new "/". */
+/* pivot_root (or move+chroot).  On return the cwd is the new "/". */
 int rootfs_pivot(const oci_config *cfg, const rootfs_opts *o,
                  cell_error_t *err);
+/* After pivot_root and what still writes to /proc/sys or the root:
+ * readonlyPaths, maskedPaths, root.readonly, then rootfsPropagation. */
+int rootfs_finalize(const oci_config *cfg, cell_error_t *err);
 
 /* Opens path inside root (a directory fd) without following anything out
  * of it: openat2(RESOLVE_IN_ROOT), with a careful component-by-component
