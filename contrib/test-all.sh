@@ -18,7 +18,9 @@ ufail=$(awk '/^# (FAIL|ERROR|XPASS):/ {s += $3} END {print s + 0}' /tmp/cell-che
 counts=$(mktemp)
 CELL_TEST_COUNTS=$counts tests/run.sh
 bats_rc=$?
-read -r bpass bfail bskip <"$counts" 2>/dev/null || { bpass=0; bfail=1; bskip=0; }
+bpass=0 bfail=1 bskip=0
+# shellcheck disable=SC1090
+[ -s "$counts" ] && . "$counts" && bpass=$passed bfail=$failed bskip=$skipped
 rm -f "$counts"
 [ $bats_rc -ne 0 ] && [ "${bfail:-0}" -eq 0 ] && bfail=1
 
