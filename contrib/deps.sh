@@ -5,7 +5,10 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake pkg-config libseccomp-dev libcap-dev
 libyajl-dev libmount-dev busybox-static bats jq uidmap iproute2 util-linux
 procps"
-[ "${1:-}" = "--test" ] && pkgs="$pkgs valgrind crun runc"
+# golang-github-containers-common: podman's seccomp.json (Debian 12's name
+# for containers-common)
+[ "${1:-}" = "--test" ] && pkgs="$pkgs valgrind crun runc
+golang-github-containers-common"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,5 +1,6 @@
 #include <signal.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "cmd_common.h"
 #include "container.h"
@@ -22,10 +23,13 @@ int cmd_delete(const cell_globals *g, int argc, char **argv) {
     r = cell_err(&err, 0,
                  "cannot delete container `%s` that is not stopped: %s", id,
                  state_status_name(s));
-  } else if (s == ST_CREATED || s == ST_RUNNING) {
+  } else if (s == ST_CREATED || s == ST_RUNNING || s == ST_PAUSED) {
     /* the whole pid namespace dies with its init */
     container_signal(&c, SIGKILL, true, &err);
     container_signal(&c, SIGKILL, false, &err);
+    /* a frozen v1 task acts on SIGKILL only once thawed */
+    if (s == ST_PAUSED)
+      cgroup_freeze(&c.st.cgroup_paths, false, &err);
     if (wait_stopped(&c, 10000) < 0)
       r = cell_err(&err, 0, "container `%s` did not stop after SIGKILL", id);
   }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
+#include "cell_seccomp.h"
 #include "cli.h"
 #include "config.h"
 #include "process.h"
@@ -57,15 +58,28 @@ int cmd_features(const cell_globals *gl, int argc, char **argv) {
   yajl_gen_map_open(g);
   strs(g, "namespaces", ns);
   strs(g, "capabilities", process_cap_names);
-  /* cgroups arrive with their own work; until then none is managed */
+  /* cgroupfs driver for v1 and v2 (rdma where the controller is);
+   * no systemd driver */
   str(g, "cgroup");
   yajl_gen_map_open(g);
   for (const char *const *k = cgroup_keys; *k; k++) {
     str(g, *k);
-    yajl_gen_bool(g, 0);
+    yajl_gen_bool(g, !strcmp(*k, "v1") || !strcmp(*k, "v2") ||
+                         !strcmp(*k, "rdma"));
   }
   yajl_gen_map_close(g);
-  flag(g, "seccomp", false);
+  str(g, "seccomp");
+  yajl_gen_map_open(g);
+  str(g, "enabled");
+  yajl_gen_bool(g, 1);
+  strs(g, "actions", cell_seccomp_action_names);
+  strs(g, "operators", cell_seccomp_op_names);
+  strs(g, "archs", cell_seccomp_arch_names);
+  strs(g, "knownFlags", cell_seccomp_flag_names);
+  const char *supported[8];
+  cell_seccomp_supported_flags(supported);
+  strs(g, "supportedFlags", supported);
+  yajl_gen_map_close(g);
   flag(g, "apparmor", false);
   flag(g, "selinux", false);
   flag(g, "intelRdt", false);

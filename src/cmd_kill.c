@@ -18,7 +18,7 @@ int cmd_kill(const cell_globals *g, int argc, char **argv) {
   int r = state_open(g->root, id, &c, &err);
   if (r == 0) {
     cell_status s = state_status(&c);
-    if (s != ST_CREATED && s != ST_RUNNING)
+    if (s != ST_CREATED && s != ST_RUNNING && s != ST_PAUSED)
       r = cell_err(&err, 0, "cannot kill container `%s`: it is %s", id,
                    state_status_name(s));
     else

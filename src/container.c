@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cell_seccomp.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "hooks.h"
 #include "ns.h"
@@ -54,6 +56,7 @@ typedef struct {
   const char *rootfs;
   int sync_fd;  /* init's end */
   int fifo_dir; /* state dir, for the exec fifo (create only) */
+  const cell_seccomp_prog *seccomp; /* compiled by the parent */
 } init_args;
 
 static bool has_hooks(const oci_hookv *h) {
@@ -216,6 +219,22 @@ static char **init_env(const oci_process *p, int listen_fds) {
   return env;
 }
 
+/* Loads the seccomp filter when `at` is the stage cell_seccomp_stage() picked;
+ * a notify listener goes to the parent, which hands it on. */
+static int init_seccomp(const init_args *a, enum cell_seccomp_at at,
+                        cell_error_t *err) {
+  if (cell_seccomp_stage(a->seccomp, a->cfg->process->no_new_privileges) != at)
+    return 0;
+  int listener;
+  if (cell_seccomp_load(a->seccomp, &listener, err) < 0)
+    return -1;
+  if (listener < 0)
+    return 0;
+  int r = sync_send(a->sync_fd, SYNC_SECCOMP, 0, NULL, 0, listener, err);
+  close(listener);
+  return r;
+}
+
 static int init_main(const init_args *a, cell_error_t *err) {
   const oci_config *cfg = a->cfg;
   const oci_process *proc = cfg->process;
@@ -321,9 +340,14 @@ static int init_main(const init_args *a, cell_error_t *err) {
   if (init_prepare_fds(o->preserve_fds, err) < 0)
     return -1;
 
-  /* 9. User and capabilities; no_new_privs last, it needs nothing. */
-  if (process_set_user_and_caps(proc, ro.userns, err) < 0 ||
+  /* 9. User and capabilities; no_new_privs last, it needs nothing.
+   * Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it first. */
+  if (init_seccomp(a, CELL_SECCOMP_BEFORE_USER, err) < 0 ||
+      process_set_user_and_caps(proc, ro.userns, err) < 0 ||
       process_set_no_new_privs(proc, err) < 0)
+    return -1;
+  /* a notify listener must reach the parent, gone after create */
+  if (init_seccomp(a, CELL_SECCOMP_BEFORE_READY, err) < 0)
     return -1;
 
   /* 10. Ready: wait for start, then startContainer hooks and exec. */
@@ -344,7 +368,11 @@ static int init_main(const init_args *a, cell_error_t *err) {
       process_set_cpu_affinity(proc->exec_cpu_affinity.final, err) < 0)
     return -1;
   char **env = init_env(proc, o->listen_fds);
-  execve(exe, init_argv(proc), env);
+  char **argv = init_argv(proc);
+  /* 11. With no_new_privs, seccomp last: it filters only the program. */
+  if (init_seccomp(a, CELL_SECCOMP_BEFORE_EXEC, err) < 0)
+    return -1;
+  execve(exe, argv, env);
   return cell_errno(err, "exec `%s`", exe);
 }
 
@@ -368,14 +396,6 @@ int container_load_config(const char *bundle, oci_config **cfg,
 /* What this version cannot apply yet is refused, never ignored. */
 static int validate_unsupported(const oci_config *cfg, cell_error_t *err) {
   const oci_linux *l = &cfg->linux_;
-  const oci_resources *r = &l->resources;
-  if (r->present && (r->n_devices || r->has_memory || r->has_cpu ||
-                     r->has_blkio || r->has_network || r->has_pids ||
-                     r->n_hugepage_limits || r->n_rdma || r->unified.len))
-    return cell_err(err, 0,
-                    "linux.resources: cgroup limits are not supported yet");
-  if (l->seccomp.present)
-    return cell_err(err, 0, "linux.seccomp: not supported yet");
   if (l->intel_rdt.present)
     return cell_err(err, 0, "linux.intelRdt: not supported");
   if (l->memory_policy.present)
@@ -422,7 +442,7 @@ static int validate_config(const create_opts *o, const oci_config *cfg,
   }
   *rootfs = real;
   if (validate_unsupported(cfg, err) < 0 || rootfs_validate(cfg, err) < 0 ||
-      process_validate(cfg, err) < 0)
+      process_validate(cfg, err) < 0 || cell_seccomp_validate(cfg, err) < 0)
     return -1;
   return 0;
 }
@@ -460,20 +480,32 @@ static int stage_state_dir(const create_opts *o, const oci_config *cfg,
   return state_save(c, err);
 }
 
-struct clone_args_v0 {
+/* clone_args up to the cgroup field (CLONE_ARGS_SIZE_VER2) */
+struct clone_args_v2 {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
-      tls;
+      tls, set_tid, set_tid_size, cgroup;
 };
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 
 /* clone3 gives a pidfd with the child (no pid-reuse race for kill and
  * wait) and creates every namespace at once, the user namespace first by
  * the kernel's own ordering. */
-static pid_t clone_init(int flags, int *pidfd) {
-  struct clone_args_v0 ca = {.flags = (uint64_t)flags | CLONE_PIDFD,
+static pid_t clone_init(int flags, int *pidfd, int cgroup_fd) {
+  struct clone_args_v2 ca = {.flags = (uint64_t)flags | CLONE_PIDFD,
                              .pidfd = (uint64_t)(uintptr_t)pidfd,
                              .exit_signal = SIGCHLD};
-  pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
-  if (pid < 0 && errno == ENOSYS) {
+  /* v2: born in its cgroup (see cgroup.c); the caller falls back when the
+   * kernel predates CLONE_INTO_CGROUP */
+  if (cgroup_fd >= 0) {
+    ca.flags |= CLONE_INTO_CGROUP;
+    ca.cgroup = (uint64_t)cgroup_fd;
+  }
+  pid_t pid = (pid_t)syscall(SYS_clone3, &ca, cgroup_fd >= 0
+                                                  ? sizeof ca
+                                                  : offsetof(struct clone_args_v2, set_tid));
+  if (pid < 0 && errno == ENOSYS && cgroup_fd < 0) {
     pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
     if (pid > 0)
       *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -562,6 +594,15 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
       cc->console = master;
     }
   }
+  if (cell_seccomp_uses_notify(&cfg->linux_.seccomp)) {
+    _cleanup_close_ int listener = -1;
+    if (sync_expect(cc->sync_fd, SYNC_SECCOMP, &h, NULL, &listener, err) < 0)
+      return -1;
+    if (listener < 0)
+      return cell_err(err, EPROTO, "no seccomp listener received");
+    if (cell_seccomp_send_listener(&cfg->linux_.seccomp, listener, st, err) < 0)
+      return -1;
+  }
   return sync_expect(cc->sync_fd, SYNC_READY, &h, NULL, NULL, err);
 }
 
@@ -585,6 +626,8 @@ int container_create(const create_opts *o, cell_created *cc,
   cc->c.dirfd = -1;
   _cleanup_free_ char *rootfs = NULL;
   ns_plan plan = {.n_join = 0};
+  cell_cgroup cg = {.v2fd = -1};
+  cell_seccomp_prog sp = {.insns = NULL};
   int sv[2] = {-1, -1};
   int r = -1;
 
@@ -595,11 +638,23 @@ int container_create(const create_opts *o, cell_created *cc,
       validate_config(o, cc->cfg, &rootfs, err) < 0 ||
       ns_plan_make(cc->cfg, &plan, err) < 0)
     goto out;
+  /* The seccomp program is compiled (or taken from the cache) here, so
+   * the init only loads it. */
+  if (cell_seccomp_prepare(cc->cfg, o->root, &sp, err) < 0)
+    goto out;
 
   /* 2. The state directory doubles as the per-id lock, and its mkdir is
    * what makes a duplicate id fail. */
   if (stage_state_dir(o, cc->cfg, rootfs, &cc->c, err) < 0)
     goto out;
+
+  /* 2b. The cgroup, with its limits, before the init exists: it is born
+   * in it.  Recorded in the state so a failure (and delete) removes it. */
+  if (cgroup_create(cc->cfg, o->id, &cg, err) < 0)
+    goto out;
+  for (size_t i = 0; i < cg.paths.len; i++)
+    cgroup_map_add(&cc->c.st.cgroup_paths, cg.paths.items[i].key,
+                   cg.paths.items[i].value);
 
   /* 3. One seqpacket pair: errors in the init come back as messages. */
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -619,7 +674,26 @@ int container_create(const create_opts *o, cell_created *cc,
   if (o->foreground)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   bool slow = plan.n_join > 0 || plan.timens_offsets;
-  int init_pid = clone_init(slow ? 0 : plan.new_flags, &cc->pidfd);
+  if (cgroup_enter_self(&cg, err) < 0)
+    goto out;
+  int init_pid = clone_init(slow ? 0 : plan.new_flags, &cc->pidfd, cg.v2fd);
+  if (init_pid < 0 && cg.v2fd >= 0 &&
+      (errno == E2BIG || errno == EINVAL || errno == ENOSYS)) {
+    /* no CLONE_INTO_CGROUP (before 5.7): enter the cgroup ourselves */
+    close(steal_fd(&cg.v2fd));
+    if (cgroup_enter_self(&cg, err) < 0)
+      goto out;
+    init_pid = clone_init(slow ? 0 : plan.new_flags, &cc->pidfd, -1);
+  }
+  if (init_pid != 0) {
+    int saved = errno;
+    cell_error_t e;
+    if (cgroup_leave_self(&cg, &e) < 0 && init_pid > 0) {
+      *err = e;
+      goto out;
+    }
+    errno = saved;
+  }
   if (init_pid < 0) {
     cell_errno(err, "clone");
     goto out;
@@ -631,7 +705,8 @@ int container_create(const create_opts *o, cell_created *cc,
                    .plan = &plan,
                    .rootfs = rootfs,
                    .sync_fd = sv[1],
-                   .fifo_dir = cc->c.dirfd};
+                   .fifo_dir = cc->c.dirfd,
+                   .seccomp = &sp};
     cell_error_t e = {0};
     int rc = init_main(&a, &e);
     if (rc < 0)
@@ -656,6 +731,8 @@ int container_create(const create_opts *o, cell_created *cc,
   r = 0;
 out:
   ns_plan_close(&plan);
+  cgroup_free(&cg);
+  cell_seccomp_prog_free(&sp);
   if (sv[1] >= 0)
     close(sv[1]);
   if (r < 0)
@@ -676,6 +753,7 @@ void container_destroy(cell_created *cc) {
   }
   if (cc->c.dirfd >= 0) {
     cell_error_t ignored;
+    cgroup_destroy(&cc->c.st.cgroup_paths, &ignored);
     state_remove(&cc->c, &ignored);
   }
 }
@@ -738,6 +816,8 @@ static int signal_all(const cell_state *st, int sig, cell_error_t *err) {
 int container_signal(const cell_container *c, int sig, bool all,
                      cell_error_t *err) {
   const cell_state *st = &c->st;
+  if (all && st->cgroup_paths.len)
+    return cgroup_signal_all(&st->cgroup_paths, sig, err);
   if (all && st->own_pidns)
     return signal_all(st, sig, err);
   _cleanup_close_ int fd = pidfd_for(st, err);
@@ -772,5 +852,8 @@ int container_remove(cell_container *c, cell_error_t *err) {
                                       "stopped", &e) < 0)
     cell_warn("%s", e.msg);
   oci_config_free(cfg);
+  /* what is left in the cgroup dies with it */
+  if (cgroup_destroy(&c->st.cgroup_paths, err) < 0)
+    return -1;
   return state_remove(c, err);
 }

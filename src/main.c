@@ -25,6 +25,11 @@ static const struct {
     {"list", cmd_list, "list containers"},
     {"spec", cmd_spec, "write a default config.json"},
     {"features", cmd_features, "print the features document"},
+    {"update", cmd_update, "change the cgroup limits of a container"},
+    {"pause", cmd_pause, "freeze every process of a container"},
+    {"resume", cmd_resume, "thaw a paused container"},
+    {"ps", cmd_ps, "list the processes of a container"},
+    {"events", cmd_events, "print stats and OOM events of a container"},
 };
 
 static void usage(FILE *f) {

@@ -14,6 +14,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "utils.h"
 
@@ -145,6 +146,14 @@ static int state_load(cell_container *c, const char *id, cell_error_t *err) {
       kv->value = xstrdup(YAJL_GET_STRING(v));
     }
   }
+  const char *cpath[] = {"cgroupPaths", NULL};
+  yajl_val cg = yajl_tree_get(root, cpath, yajl_t_object);
+  for (size_t i = 0; cg && i < YAJL_GET_OBJECT(cg)->len; i++) {
+    yajl_val v = YAJL_GET_OBJECT(cg)->values[i];
+    if (YAJL_IS_STRING(v))
+      cgroup_map_add(&s->cgroup_paths, YAJL_GET_OBJECT(cg)->keys[i],
+                     YAJL_GET_STRING(v));
+  }
   yajl_tree_free(root);
   if (!s->id)
     return cell_err(err, 0, "%s/%s: corrupt state", c->path, STATE_FILE);
@@ -239,6 +248,13 @@ int state_save(cell_container *c, cell_error_t *err) {
   gen_str(g, "hasConfigCopy");
   yajl_gen_bool(g, s->has_config_copy);
   gen_annotations(g, &s->annotations);
+  if (s->cgroup_paths.len) {
+    gen_str(g, "cgroupPaths");
+    yajl_gen_map_open(g);
+    for (size_t i = 0; i < s->cgroup_paths.len; i++)
+      gen_kv(g, s->cgroup_paths.items[i].key, s->cgroup_paths.items[i].value);
+    yajl_gen_map_close(g);
+  }
   yajl_gen_map_close(g);
   _cleanup_free_ char *json = gen_finish(g);
   _cleanup_free_ char *path = xasprintf("%s/%s", c->path, STATE_FILE);
@@ -276,6 +292,7 @@ void state_close(cell_container *c) {
     free(s->annotations.items[i].value);
   }
   free(s->annotations.items);
+  cgroup_map_free(&s->cgroup_paths);
   memset(c, 0, sizeof *c);
   c->dirfd = -1;
 }
@@ -317,12 +334,16 @@ cell_status state_status(const cell_container *c) {
   }
   if (proc_start_time(s->pid) != s->pid_start || !s->pid_start)
     return ST_STOPPED;
+  /* one small read, only for a container with a cgroup */
+  if (s->cgroup_paths.len && cgroup_is_frozen(&s->cgroup_paths))
+    return ST_PAUSED;
   if (faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return ST_CREATED;
   return ST_RUNNING;
 }
 
 const char *state_status_name(cell_status s) {
-  static const char *names[] = {"creating", "created", "running", "stopped"};
+  static const char *names[] = {"creating", "created", "running", "stopped",
+                                 "paused"};
   return names[s];
 }

@@ -17,6 +17,7 @@ typedef enum {
   ST_CREATED,
   ST_RUNNING,
   ST_STOPPED,
+  ST_PAUSED, /* running (or created) with its cgroup frozen */
 } cell_status;
 
 typedef struct {
@@ -29,6 +30,7 @@ typedef struct {
   bool own_pidns;      /* kill --all can rely on the pid namespace */
   bool has_config_copy; /* config.json copied: poststart/poststop hooks */
   oci_map annotations; /* borrowed from the config when writing */
+  oci_map cgroup_paths; /* hierarchy -> cgroup path (see cgroup.h) */
 } cell_state;
 
 typedef struct {

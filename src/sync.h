@@ -18,6 +18,7 @@ enum sync_type {
   SYNC_READY,       /* child -> parent: waiting for start */
   SYNC_START,       /* parent -> child (run): exec now */
   SYNC_ERROR,       /* child -> parent: data = message, value = errno */
+  SYNC_SECCOMP,     /* child -> parent: seccomp listener in SCM_RIGHTS */
 };
 
 typedef struct {

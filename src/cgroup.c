@@ -1,0 +1,584 @@
+/* cgroupfs driver: where the container's cgroup is, its creation and
+ * removal, and moving processes in.
+ *
+ * Placement.  The init must be born in its cgroups: limits then hold from
+ * its first instruction, and a cgroup namespace created by clone3
+ * (CLONE_NEWCGROUP) is rooted at the cgroup the child starts in.
+ *  - v2-only host: clone3(CLONE_INTO_CGROUP) with the cgroup's fd; the
+ *    kernel roots a new cgroup namespace at the target, and the parent
+ *    never moves (no cgroup.procs write at all).
+ *  - v1/hybrid: there is no CLONE_INTO_CGROUP for v1 hierarchies, so the
+ *    parent moves itself into every hierarchy ("0" > cgroup.procs), clones,
+ *    and moves itself back.  Writing the child's pid after clone instead
+ *    would race with the child's cgroup namespace (already rooted at our
+ *    cgroups) unless the init waited for a message.  The writes come in a
+ *    burst, so only the first pays the RCU grace period of the cgroup
+ *    threadgroup lock. */
+#include "cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup_internal.h"
+#include "cleanup.h"
+#include "utils.h"
+
+/* ---- small helpers ------------------------------------------------ */
+
+void cgroup_map_add(oci_map *m, const char *key, const char *value) {
+  m->items = xrealloc(m->items, (m->len + 1) * sizeof(oci_kv));
+  m->items[m->len].key = xstrdup(key);
+  m->items[m->len].value = xstrdup(value);
+  m->len++;
+}
+
+void cgroup_map_free(oci_map *m) {
+  for (size_t i = 0; i < m->len; i++) {
+    free(m->items[i].key);
+    free(m->items[i].value);
+  }
+  free(m->items);
+  m->items = NULL;
+  m->len = 0;
+}
+
+const char *cg_map_get(const oci_map *m, const char *key) {
+  for (size_t i = 0; i < m->len; i++)
+    if (!strcmp(m->items[i].key, key))
+      return m->items[i].value;
+  return NULL;
+}
+
+bool cgroup_is_v2(void) {
+  struct statfs s;
+  return statfs(CG_MOUNT, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int cg_open(const char *key, const char *path, cg_dir *d, cell_error_t *err) {
+  d->path = strcmp(key, ".") ? xasprintf(CG_MOUNT "/%s%s", key, path)
+                             : xasprintf(CG_MOUNT "%s", path);
+  d->fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d->fd < 0) {
+    cell_errno(err, "open cgroup `%s`", d->path);
+    free(d->path);
+    d->path = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+void cg_close(cg_dir *d) {
+  if (d->fd >= 0)
+    close(d->fd);
+  free(d->path);
+  d->fd = -1;
+  d->path = NULL;
+}
+
+int cg_write(const cg_dir *d, const char *file, const char *val,
+             cell_error_t *err) {
+  _cleanup_close_ int fd = openat(d->fd, file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cell_errno(err, "open `%s/%s`", d->path, file);
+  ssize_t n = write(fd, val, strlen(val));
+  if (n < 0)
+    return cell_errno(err, "write `%s` to `%s/%s`", val, d->path, file);
+  return 0;
+}
+
+int cg_writef(const cg_dir *d, const char *file, cell_error_t *err,
+              const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return cg_write(d, file, buf, err);
+}
+
+char *cg_read(const cg_dir *d, const char *file) {
+  char *out = NULL;
+  cell_error_t e;
+  if (read_file_at(d->fd, file, &out, NULL, &e) < 0) {
+    errno = e.errnum;
+    return NULL;
+  }
+  return out;
+}
+
+bool cg_exists(const cg_dir *d, const char *file) {
+  return faccessat(d->fd, file, F_OK, 0) == 0;
+}
+
+long long cg_keyed(const char *text, const char *key) {
+  size_t k = strlen(key);
+  for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+    if (!strncmp(p, key, k) && p[k] == ' ')
+      return strtoll(p + k + 1, NULL, 10);
+  return -1;
+}
+
+const char *cg_v1_key(const oci_map *paths, const char *controller) {
+  size_t n = strlen(controller);
+  for (size_t i = 0; i < paths->len; i++) {
+    const char *k = paths->items[i].key;
+    for (const char *p = k; p; p = strchr(p, ','), p = p ? p + 1 : p)
+      if (!strncmp(p, controller, n) && (p[n] == ',' || !p[n]))
+        return k;
+  }
+  return NULL;
+}
+
+bool cg_resources_asked(const oci_resources *r) {
+  return r->present &&
+         (r->n_devices || r->has_memory || r->has_cpu || r->has_blkio ||
+          r->has_network || r->has_pids || r->n_hugepage_limits ||
+          r->n_rdma || r->unified.len);
+}
+
+/* The caller's cgroup in every mounted hierarchy, keyed like paths. */
+static int own_cgroups(bool v2, oci_map *out, cell_error_t *err) {
+  _cleanup_free_ char *data = NULL;
+  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &data, NULL, err) < 0)
+    return -1;
+  char *save = NULL;
+  for (char *line = strtok_r(data, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *ctl = strchr(line, ':');
+    char *path = ctl ? strchr(ctl + 1, ':') : NULL;
+    if (!path)
+      continue;
+    *path++ = '\0';
+    ctl++;
+    const char *key = ctl;
+    if (!*ctl)
+      key = v2 ? "." : "unified";
+    else if (!strncmp(ctl, "name=", 5))
+      key = ctl + 5;
+    else if (v2)
+      continue;
+    _cleanup_free_ char *dir = xasprintf(CG_MOUNT "/%s", key);
+    if (access(dir, F_OK) == 0)
+      cgroup_map_add(out, key, path);
+  }
+  return 0;
+}
+
+/* ---- creation ------------------------------------------------------ */
+
+/* v1 cpuset: a new cgroup starts with no cpus or mems, and nothing can
+ * join it until they are copied from the parent. */
+static int cpuset_init(const char *dir, cell_error_t *err) {
+  static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+  for (int i = 0; i < 2; i++) {
+    _cleanup_free_ char *mine = xasprintf("%s/%s", dir, files[i]);
+    _cleanup_free_ char *parent = xasprintf("%s/../%s", dir, files[i]);
+    _cleanup_free_ char *val = NULL;
+    if (read_file_at(AT_FDCWD, parent, &val, NULL, err) < 0)
+      return -1;
+    if (write_file_at(AT_FDCWD, mine, val, strlen(val), 0, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* mkdir -p of path under the hierarchy's mount. */
+static int make_path(const char *key, const char *path, cell_error_t *err) {
+  _cleanup_free_ char *full = xasprintf(CG_MOUNT "/%s%s", key, path);
+  size_t base = strlen(CG_MOUNT) + 1 + strlen(key);
+  oci_kv kv = {(char *)key, NULL};
+  bool cpuset = cg_v1_key(&(oci_map){&kv, 1}, "cpuset") != NULL;
+  for (char *p = full + base + 1;; p++) {
+    if (*p != '/' && *p)
+      continue;
+    char c = *p;
+    *p = '\0';
+    if (mkdir(full, 0755) == 0) {
+      if (cpuset && cpuset_init(full, err) < 0)
+        return -1;
+    } else if (errno != EEXIST) {
+      return cell_errno(err, "mkdir cgroup `%s`", full);
+    }
+    *p = c;
+    if (!c)
+      return 0;
+  }
+}
+
+/* v2: each ancestor enables, for its children, the controllers the
+ * container's files come from. */
+static int enable_controllers(const char *path, const char *want,
+                              cell_error_t *err) {
+  _cleanup_free_ char *dir = xstrdup(CG_MOUNT);
+  _cleanup_free_ char *rest = xstrdup(path);
+  char *save = NULL;
+  for (char *comp = strtok_r(rest, "/", &save); comp;
+       comp = strtok_r(NULL, "/", &save)) {
+    cg_dir d = {-1, NULL};
+    if (cg_open(".", dir + strlen(CG_MOUNT), &d, err) < 0)
+      return -1;
+    _cleanup_free_ char *have = cg_read(&d, "cgroup.subtree_control");
+    _cleanup_free_ char *add = xstrdup("");
+    _cleanup_free_ char *w = xstrdup(want);
+    char *s2 = NULL;
+    for (char *c = strtok_r(w, " ", &s2); c; c = strtok_r(NULL, " ", &s2)) {
+      bool on = false;
+      size_t n = strlen(c);
+      for (const char *h = have; h && (h = strstr(h, c)); h += n)
+        if ((h == have || h[-1] == ' ') && (!h[n] || h[n] == ' ' ||
+                                            h[n] == '\n'))
+          on = true;
+      if (!on) {
+        char *t = xasprintf("%s+%s ", add, c);
+        free(add);
+        add = t;
+      }
+    }
+    int r = *add ? cg_write(&d, "cgroup.subtree_control", add, err) : 0;
+    cg_close(&d);
+    if (r < 0)
+      return -1;
+    char *next = xasprintf("%s/%s", dir, comp);
+    free(dir);
+    dir = next;
+  }
+  return 0;
+}
+
+static bool writable_cgroup(const char *key, const char *path) {
+  _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s", key, path);
+  return access(p, W_OK) == 0;
+}
+
+static int apply(const oci_map *paths, const oci_resources *r, bool update,
+                 cell_error_t *err) {
+  if (!cg_resources_asked(r))
+    return 0;
+  const char *v2 = cg_map_get(paths, ".");
+  if (!v2)
+    return cgv1_apply(paths, r, update, err);
+  _cleanup_free_ char *want = cgv2_controllers(r);
+  if (*want && enable_controllers(v2, want, err) < 0)
+    return -1;
+  cg_dir d;
+  if (cg_open(".", v2, &d, err) < 0)
+    return -1;
+  int rc = cgv2_apply(&d, r, update, err);
+  if (rc == 0 && r->n_devices)
+    rc = cgv2_devices(&d, r, err);
+  cg_close(&d);
+  return rc;
+}
+
+/* With device rules, the devices every container has (and those of
+ * linux.devices) stay usable after the config's rules, as the spec's
+ * default devices must work whatever the rules say. */
+static oci_device_cgroup *device_rules(const oci_resources *r,
+                                       const oci_config *cfg, size_t *n) {
+  static const struct {
+    int64_t major, minor;
+  } std[] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9},
+             {5, 0}, {5, 1}, {5, 2}, {136, -1}};
+  size_t nstd = sizeof std / sizeof std[0];
+  size_t nlin = cfg ? cfg->linux_.n_devices : 0;
+  size_t total = r->n_devices + nstd + nlin;
+  oci_device_cgroup *v = xcalloc(total, sizeof *v);
+  memcpy(v, r->devices, r->n_devices * sizeof *v);
+  size_t k = r->n_devices;
+  for (size_t i = 0; i < nstd; i++)
+    v[k++] = (oci_device_cgroup){true, "c", {true, std[i].major},
+                                 {true, std[i].minor}, "rwm"};
+  for (size_t i = 0; i < nlin; i++) {
+    const oci_device *d = &cfg->linux_.devices[i];
+    v[k++] = (oci_device_cgroup){true, d->type && *d->type == 'b' ? "b" : "c",
+                                 {true, d->major}, {true, d->minor}, "rwm"};
+  }
+  *n = k;
+  return v;
+}
+
+static int check_path(const char *p, cell_error_t *err) {
+  for (const char *s = p; (s = strstr(s, "..")); s += 2)
+    if ((s == p || s[-1] == '/') && (!s[2] || s[2] == '/'))
+      return cell_err(err, 0, "linux.cgroupsPath `%s`: `..` not allowed", p);
+  return 0;
+}
+
+int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
+                  cell_error_t *err) {
+  memset(cg, 0, sizeof *cg);
+  cg->v2fd = -1;
+  const oci_resources *r = &cfg->linux_.resources;
+  bool asked = cg_resources_asked(r);
+  bool v2 = cgroup_is_v2(), rootless = geteuid() != 0;
+  const char *spec = cfg->linux_.cgroups_path;
+  _cleanup_free_ char *def = NULL;
+  if (!spec || !*spec)
+    spec = def = rootless ? xasprintf("cell-%s", id) : xasprintf("/cell/%s", id);
+  if (check_path(spec, err) < 0)
+    return -1;
+  oci_map own = {0};
+  if (own_cgroups(v2, &own, err) < 0)
+    return -1;
+  if (rootless) {
+    /* a delegated v2 subtree the user owns, or no cgroup at all */
+    const char *mine = cg_map_get(&own, ".");
+    if (!v2 || !mine || !writable_cgroup(".", mine)) {
+      cgroup_map_free(&own);
+      if (asked)
+        return cell_err(err, 0,
+                        "linux.resources: rootless and no writable cgroup v2 "
+                        "to apply them in");
+      cell_warn("rootless: no writable cgroup, running without one");
+      return 0;
+    }
+  }
+  for (size_t i = 0; i < own.len; i++) {
+    const char *key = own.items[i].key, *base = own.items[i].value;
+    _cleanup_free_ char *path =
+        spec[0] == '/' ? xstrdup(spec)
+                       : xasprintf("%s/%s", strcmp(base, "/") ? base : "",
+                                   spec);
+    if (make_path(key, path, err) < 0)
+      goto fail;
+    cgroup_map_add(&cg->paths, key, path);
+  }
+  if (r->n_devices) {
+    oci_resources copy = *r;
+    _cleanup_free_ oci_device_cgroup *dev =
+        device_rules(r, cfg, &copy.n_devices);
+    copy.devices = dev;
+    if (apply(&cg->paths, &copy, false, err) < 0)
+      goto fail;
+  } else if (apply(&cg->paths, r, false, err) < 0) {
+    goto fail;
+  }
+  if (v2) {
+    cg_dir d;
+    if (cg_open(".", cg_map_get(&cg->paths, "."), &d, err) < 0)
+      goto fail;
+    cg->v2fd = steal_fd(&d.fd);
+    cg_close(&d);
+  }
+  cg->saved = own;
+  return 0;
+fail:
+  cgroup_map_free(&own);
+  {
+    cell_error_t ignored;
+    cgroup_destroy(&cg->paths, &ignored);
+  }
+  cgroup_map_free(&cg->paths);
+  return -1;
+}
+
+static int move_self(const oci_map *to, cell_error_t *err) {
+  for (size_t i = 0; i < to->len; i++) {
+    _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s/cgroup.procs",
+                                       to->items[i].key, to->items[i].value);
+    if (write_file_at(AT_FDCWD, p, "0", 1, 0, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err) {
+  if (cg->v2fd >= 0 || !cg->paths.len)
+    return 0;
+  return move_self(&cg->paths, err);
+}
+
+int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err) {
+  if (cg->v2fd >= 0 || !cg->paths.len)
+    return 0;
+  return move_self(&cg->saved, err);
+}
+
+void cgroup_free(cell_cgroup *cg) {
+  if (cg->v2fd >= 0)
+    close(cg->v2fd);
+  cg->v2fd = -1;
+  cgroup_map_free(&cg->paths);
+  cgroup_map_free(&cg->saved);
+}
+
+/* ---- processes ----------------------------------------------------- */
+
+/* The hierarchy to list processes from: v2 when there is one. */
+static const char *procs_key(const oci_map *paths) {
+  if (cg_map_get(paths, "."))
+    return ".";
+  if (cg_map_get(paths, "unified"))
+    return "unified";
+  const char *k = cg_v1_key(paths, "pids");
+  if (!k)
+    k = cg_v1_key(paths, "freezer");
+  return k ? k : paths->len ? paths->items[0].key : NULL;
+}
+
+static int pid_cmp(const void *a, const void *b) {
+  return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+static int read_pids(const char *key, const char *path, pid_t **out,
+                     size_t *n, cell_error_t *err) {
+  _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, path);
+  _cleanup_free_ char *data = NULL;
+  *out = NULL;
+  *n = 0;
+  if (read_file_at(AT_FDCWD, p, &data, NULL, err) < 0)
+    return -1;
+  size_t cap = 0;
+  for (char *s = data; *s;) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s)
+      break;
+    if (*n == cap)
+      *out = xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(pid_t));
+    (*out)[(*n)++] = (pid_t)v;
+    s = end + (*end == '\n');
+  }
+  /* v1 may list a pid twice */
+  qsort(*out, *n, sizeof(pid_t), pid_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < *n; i++)
+    if (!k || (*out)[k - 1] != (*out)[i])
+      (*out)[k++] = (*out)[i];
+  *n = k;
+  return 0;
+}
+
+int cgroup_pids(const oci_map *paths, pid_t **out, size_t *n,
+                cell_error_t *err) {
+  const char *key = procs_key(paths);
+  if (!key)
+    return cell_err(err, 0, "the container has no cgroup (rootless?)");
+  return read_pids(key, cg_map_get(paths, key), out, n, err);
+}
+
+int cgroup_signal_all(const oci_map *paths, int sig, cell_error_t *err) {
+  const char *v2 = cg_map_get(paths, ".");
+  if (v2 && sig == SIGKILL) {
+    cg_dir d;
+    if (cg_open(".", v2, &d, err) < 0)
+      return -1;
+    bool have = cg_exists(&d, "cgroup.kill");
+    int r = have ? cg_write(&d, "cgroup.kill", "1", err) : 0;
+    cg_close(&d);
+    if (have)
+      return r;
+  }
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n;
+  if (cgroup_pids(paths, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    kill(pids[i], sig);
+  return 0;
+}
+
+static void nap(long ms) {
+  struct timespec ts = {0, ms * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
+  if (!paths->len)
+    return 0;
+  /* SIGKILL, then thaw: a frozen v1 task cannot act on it */
+  for (int tries = 0; tries < 500; tries++) {
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    cell_error_t e;
+    if (cgroup_pids(paths, &pids, &n, &e) < 0 || n == 0)
+      break;
+    cgroup_signal_all(paths, SIGKILL, &e);
+    if (cgroup_is_frozen(paths))
+      cgroup_freeze(paths, false, &e);
+    nap(tries < 10 ? 1 : 10);
+  }
+  int rc = 0;
+  for (size_t i = 0; i < paths->len; i++) {
+    _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s", paths->items[i].key,
+                                       paths->items[i].value);
+    int tries = 0;
+    /* a killed task leaves its cgroup a moment after it exits */
+    while (rmdir(p) < 0 && errno == EBUSY && tries++ < 200)
+      nap(5);
+    if (access(p, F_OK) == 0 && rc == 0)
+      rc = cell_errno(err, "remove cgroup `%s`", p);
+  }
+  return rc;
+}
+
+/* ---- freezer ------------------------------------------------------- */
+
+int cgroup_freeze(const oci_map *paths, bool freeze, cell_error_t *err) {
+  const char *v2 = cg_map_get(paths, ".");
+  const char *key = v2 ? "." : cg_v1_key(paths, "freezer");
+  if (!key)
+    return cell_err(err, 0,
+                    paths->len ? "no freezer cgroup is mounted"
+                               : "the container has no cgroup (rootless?)");
+  cg_dir d;
+  if (cg_open(key, cg_map_get(paths, key), &d, err) < 0)
+    return -1;
+  const char *file = v2 ? "cgroup.freeze" : "freezer.state";
+  const char *val = v2 ? (freeze ? "1" : "0") : freeze ? "FROZEN" : "THAWED";
+  int rc = cg_write(&d, file, val, err);
+  /* wait until every task is frozen (or thawed) */
+  for (int i = 0; rc == 0 && i < 2000; i++) {
+    _cleanup_free_ char *s = cg_read(&d, v2 ? "cgroup.events" : file);
+    if (!s)
+      break;
+    if (v2 ? cg_keyed(s, "frozen") == freeze : !strncmp(s, val, strlen(val)))
+      break;
+    if (!v2 && freeze && i % 50 == 49)
+      cg_write(&d, file, val, err); /* v1 may stay FREEZING: retry */
+    nap(1);
+  }
+  cg_close(&d);
+  return rc;
+}
+
+bool cgroup_is_frozen(const oci_map *paths) {
+  const char *v2 = cg_map_get(paths, ".");
+  const char *key = v2 ? "." : cg_v1_key(paths, "freezer");
+  if (!key)
+    return false;
+  _cleanup_free_ char *p =
+      xasprintf(CG_MOUNT "/%s%s/%s", key, cg_map_get(paths, key),
+                v2 ? "cgroup.freeze" : "freezer.state");
+  char buf[16] = {0};
+  _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read(fd, buf, sizeof buf - 1) <= 0)
+    return false;
+  return v2 ? buf[0] == '1' : !strncmp(buf, "FROZEN", 6);
+}
+
+/* ---- update -------------------------------------------------------- */
+
+int cgroup_update(const oci_map *paths, const oci_resources *r,
+                  cell_error_t *err) {
+  if (!paths->len)
+    return cell_err(err, 0, "the container has no cgroup (rootless?)");
+  if (!r->n_devices)
+    return apply(paths, r, true, err);
+  /* the config is not at hand: linux.devices are not re-allowed */
+  oci_resources copy = *r;
+  _cleanup_free_ oci_device_cgroup *dev = device_rules(r, NULL, &copy.n_devices);
+  copy.devices = dev;
+  return apply(paths, &copy, true, err);
+}

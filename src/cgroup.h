@@ -1,0 +1,62 @@
+/* cgroups: placement of a container in its own cgroup (cgroupfs driver,
+ * v1/hybrid and v2), linux.resources, and what commands do through the
+ * cgroup (pause, ps, kill --all, stats).
+ *
+ * A container's cgroup is recorded as a map from the hierarchy's
+ * directory under /sys/fs/cgroup ("memory", "cpu,cpuacct", "unified";
+ * "." for a v2-only host) to the cgroup's path inside that hierarchy. */
+#ifndef CELL_CGROUP_H
+#define CELL_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oci.h"
+
+#define CG_MOUNT "/sys/fs/cgroup"
+
+typedef struct {
+  oci_map paths; /* empty: the container has no cgroup (rootless) */
+  int v2fd;      /* v2-only host: the cgroup dir, for CLONE_INTO_CGROUP */
+  /* v1: where the caller was before cgroup_enter_self(), to go back */
+  oci_map saved;
+} cell_cgroup;
+
+/* Creates the container's cgroup(s) and applies cfg's linux.resources.
+ * Rootless without a writable cgroup: no cgroup (a warning), unless
+ * resources were asked for (an error).  On failure nothing is left. */
+int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
+                  cell_error_t *err);
+/* Moves the caller into every hierarchy of cg (v1: so that a child cloned
+ * now is born there), remembering where it was; cgroup_leave_self() moves
+ * it back.  No-op on a v2-only host, where clone uses cg->v2fd. */
+int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err);
+int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err);
+/* Kills what is left in the cgroup(s) and removes them. */
+int cgroup_destroy(const oci_map *paths, cell_error_t *err);
+void cgroup_free(cell_cgroup *cg);
+
+/* Applies resources to an existing container's cgroup (update). */
+int cgroup_update(const oci_map *paths, const oci_resources *r,
+                  cell_error_t *err);
+/* pause/resume. */
+int cgroup_freeze(const oci_map *paths, bool freeze, cell_error_t *err);
+bool cgroup_is_frozen(const oci_map *paths);
+/* Pids of every process in the container's cgroup; *n set. */
+int cgroup_pids(const oci_map *paths, pid_t **out, size_t *n,
+                cell_error_t *err);
+/* Signals every process in the cgroup. */
+int cgroup_signal_all(const oci_map *paths, int sig, cell_error_t *err);
+/* Stats as runc's events JSON "data" object, yajl-generated text. */
+char *cgroup_stats_json(const oci_map *paths, cell_error_t *err);
+/* Number of OOM kills so far (memory.events / memory.oom_control). */
+long long cgroup_oom_count(const oci_map *paths);
+
+/* map helpers (the state keeps the map) */
+void cgroup_map_add(oci_map *m, const char *key, const char *value);
+void cgroup_map_free(oci_map *m);
+/* v2-only host? */
+bool cgroup_is_v2(void);
+
+#endif
