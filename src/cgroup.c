@@ -281,8 +281,10 @@ static int apply(const oci_map *paths, const oci_resources *r, bool update,
   return rc;
 }
 
-/* With device rules, the devices every container has (and those of
- * linux.devices) stay usable after the config's rules, as the spec's
+/* The config's device rules, or deny-all when it has none: without a
+ * device cgroup, a process with CAP_MKNOD (podman grants it) could make
+ * and open a node for any host disk.  After them the devices every
+ * container has (and those of linux.devices) stay usable, as the spec's
  * default devices must work whatever the rules say. */
 static oci_device_cgroup *device_rules(const oci_resources *r,
                                        const oci_config *cfg, size_t *n) {
@@ -292,10 +294,13 @@ static oci_device_cgroup *device_rules(const oci_resources *r,
              {5, 0}, {5, 1}, {5, 2}, {136, -1}};
   size_t nstd = sizeof std / sizeof std[0];
   size_t nlin = cfg ? cfg->linux_.n_devices : 0;
-  size_t total = r->n_devices + nstd + nlin;
-  oci_device_cgroup *v = xcalloc(total, sizeof *v);
-  memcpy(v, r->devices, r->n_devices * sizeof *v);
-  size_t k = r->n_devices;
+  size_t base = r->n_devices ? r->n_devices : 1;
+  oci_device_cgroup *v = xcalloc(base + nstd + nlin, sizeof *v);
+  if (r->n_devices)
+    memcpy(v, r->devices, r->n_devices * sizeof *v);
+  else
+    v[0] = (oci_device_cgroup){false, "a", {false, 0}, {false, 0}, "rwm"};
+  size_t k = base;
   for (size_t i = 0; i < nstd; i++)
     v[k++] = (oci_device_cgroup){true, "c", {true, std[i].major},
                                  {true, std[i].minor}, "rwm"};
@@ -354,15 +359,13 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
       goto fail;
     cgroup_map_add(&cg->paths, key, path);
   }
-  if (r->n_devices) {
+  {
     oci_resources copy = *r;
     _cleanup_free_ oci_device_cgroup *dev =
         device_rules(r, cfg, &copy.n_devices);
     copy.devices = dev;
     if (apply(&cg->paths, &copy, false, err) < 0)
       goto fail;
-  } else if (apply(&cg->paths, r, false, err) < 0) {
-    goto fail;
   }
   if (v2) {
     cg_dir d;

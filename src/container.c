@@ -242,7 +242,8 @@ static int init_main(const init_args *a, cell_error_t *err) {
   rootfs_opts ro = {.rootfs = a->rootfs,
                     .userns = a->plan->new_user || a->plan->join_user,
                     .terminal = proc->terminal,
-                    .no_pivot = o->no_pivot};
+                    .no_pivot = o->no_pivot,
+                    .cgroupns = ns_has(a->plan, CLONE_NEWCGROUP)};
   sync_hdr h;
   _cleanup_free_ char *state_json = NULL, *exe = NULL;
   _cleanup_close_ int fifo = -1, master = -1;

@@ -93,6 +93,13 @@ int ns_plan_make(const oci_config *cfg, ns_plan *plan, cell_error_t *err) {
   return 0;
 }
 
+bool ns_has(const ns_plan *plan, int flag) {
+  for (int i = 0; i < plan->n_join; i++)
+    if (plan->join_flags[i] == flag)
+      return true;
+  return plan->new_flags & flag;
+}
+
 void ns_plan_close(ns_plan *plan) {
   for (int i = 0; i < plan->n_join; i++)
     if (plan->join_fds[i] >= 0)

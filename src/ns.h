@@ -24,6 +24,8 @@ typedef struct {
  * paths mean). */
 int ns_plan_make(const oci_config *cfg, ns_plan *plan, cell_error_t *err);
 void ns_plan_close(ns_plan *plan);
+/* The container will be in a namespace of this type (new or joined). */
+bool ns_has(const ns_plan *plan, int flag);
 /* Child side: setns into each namespace of the plan. */
 int ns_join(const ns_plan *plan, cell_error_t *err);
 /* Child side: linux.timeOffsets into /proc/self/timens_offsets, after

@@ -15,6 +15,8 @@ typedef struct {
   bool userns;        /* in a new user namespace: bind devices, no mknod */
   bool terminal;      /* process.terminal: create /dev/console (empty file) */
   bool no_pivot;      /* --no-pivot: move-mount and chroot */
+  bool cgroupns;      /* in a cgroup namespace of its own: fresh cgroup
+                       * mounts show the container's cgroups */
 } rootfs_opts;
 
 /* Everything before pivot_root, in the spec's order: rootfsPropagation

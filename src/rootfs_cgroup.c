@@ -18,13 +18,6 @@
 #define CG_ROOT "/sys/fs/cgroup"
 #define PER_MOUNT (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-static bool in_cgroupns(void) {
-  struct stat a, b;
-  if (stat("/proc/self/ns/cgroup", &a) < 0 || stat("/proc/1/ns/cgroup", &b) < 0)
-    return false;
-  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
-}
-
 /* One hierarchy: "controllers" as in /proc/self/cgroup ("cpu,cpuacct",
  * "name=systemd", "" for the v2 one), path the container's cgroup. */
 static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
@@ -72,7 +65,7 @@ static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
   return 0;
 }
 
-static int mount_v1(int rootfd, int destfd, const char *dest,
+static int mount_v1(int rootfd, int destfd, const char *dest, bool cgns,
                     unsigned long flags, cell_error_t *err) {
   char p[FDPATH_MAX];
   unsigned long tflags =
@@ -88,7 +81,6 @@ static int mount_v1(int rootfd, int destfd, const char *dest,
   _cleanup_free_ char *data = NULL;
   if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &data, NULL, err) < 0)
     return -1;
-  bool cgns = in_cgroupns();
   char *save = NULL;
   for (char *line = strtok_r(data, "\n", &save); line;
        line = strtok_r(NULL, "\n", &save)) {
@@ -107,7 +99,8 @@ static int mount_v1(int rootfd, int destfd, const char *dest,
   return 0;
 }
 
-int rootfs_mount_cgroup(int rootfd, const char *dest, unsigned long flags,
+int rootfs_mount_cgroup(int rootfd, const char *dest, bool cgroupns,
+                        unsigned long flags,
                         cell_error_t *err) {
   char p[FDPATH_MAX];
   _cleanup_close_ int destfd = rootfs_mkpath_in_root(rootfd, dest, false, err);
@@ -117,7 +110,7 @@ int rootfs_mount_cgroup(int rootfd, const char *dest, unsigned long flags,
   if (statfs(CG_ROOT, &sfs) < 0)
     return cell_errno(err, "statfs `" CG_ROOT "`");
   if (sfs.f_type != CGROUP2_SUPER_MAGIC)
-    return mount_v1(rootfd, destfd, dest, flags, err);
+    return mount_v1(rootfd, destfd, dest, cgroupns, flags, err);
   if (mount("cgroup2", fdpath(destfd, p), "cgroup2", flags, NULL) < 0)
     return cell_errno(err, "mount cgroup2 on `%s`", dest);
   return 0;

@@ -50,7 +50,8 @@ int rootfs_validate_mount_options(const oci_mount *m, size_t idx,
 int rootfs_do_mount(int rootfd, const oci_mount *m, size_t idx,
                     const rootfs_opts *o, cell_error_t *err);
 /* The "cgroup" mount type (rootfs_cgroup.c). */
-int rootfs_mount_cgroup(int rootfd, const char *dest, unsigned long flags,
+int rootfs_mount_cgroup(int rootfd, const char *dest, bool cgroupns,
+                        unsigned long flags,
                         cell_error_t *err);
 
 #endif

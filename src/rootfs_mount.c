@@ -413,7 +413,7 @@ int rootfs_do_mount(int rootfd, const oci_mount *m, size_t idx,
   if (mo.idmap)
     r = cell_err(err, 0, "mount `%s`: idmapped mounts are not supported", dest);
   else if (m->type && strcmp(m->type, "cgroup") == 0)
-    r = rootfs_mount_cgroup(rootfd, dest, mo.flags, err);
+    r = rootfs_mount_cgroup(rootfd, dest, o->cgroupns, mo.flags, err);
   else
     r = do_mount(rootfd, m, dest, &mo, o, err);
   free(mo.data);
