@@ -7,7 +7,7 @@ libyajl-dev libmount-dev busybox-static bats jq uidmap iproute2 util-linux
 procps"
 # golang-github-containers-common: podman's seccomp.json (Debian 12's name
 # for containers-common)
-[ "${1:-}" = "--test" ] && pkgs="$pkgs valgrind crun runc
+[ "${1:-}" = "--test" ] && pkgs="$pkgs valgrind crun runc libcap2-bin
 golang-github-containers-common"
 missing=""
 for p in $pkgs; do

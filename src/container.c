@@ -333,8 +333,8 @@ static int init_main(const init_args *a, cell_error_t *err) {
     return -1;
   if (process_set_scheduler(proc, err) < 0 || process_set_ioprio(proc, err) < 0)
     return -1;
-  if (chdir(proc->cwd) < 0)
-    return cell_errno(err, "process.cwd: chdir `%s`", proc->cwd);
+  if (process_set_cwd(proc, err) < 0)
+    return -1;
   /* Looked up while still root, so a missing program fails create. */
   if (init_find_executable(proc, &exe, err) < 0)
     return -1;

@@ -128,6 +128,22 @@ int process_set_cpu_affinity(const char *cpus, cell_error_t *err) {
   return 0;
 }
 
+/* ---- cwd ---- */
+
+int process_set_cwd(const oci_process *p, cell_error_t *err) {
+  char buf[PATH_MAX];
+  if (chdir(p->cwd) < 0)
+    return cell_errno(err, "process.cwd: chdir `%s`", p->cwd);
+  /* The kernel's getcwd says "(unreachable)/..." for a directory outside
+   * our root (through a magic link or a symlink to one): one syscall. */
+  if (syscall(SYS_getcwd, buf, sizeof buf) < 0)
+    return cell_errno(err, "process.cwd: getcwd after chdir `%s`", p->cwd);
+  if (buf[0] != '/')
+    return cell_err(err, 0, "process.cwd: `%s` is outside the container root",
+                    p->cwd);
+  return 0;
+}
+
 /* ---- sysctl keys ---- */
 
 /* Accepts "net.ipv4.ip_forward" and "net/ipv4/conf/eth0.100/forwarding"

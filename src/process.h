@@ -25,6 +25,9 @@ int process_set_personality(const oci_linux *l, cell_error_t *err);
 int process_set_scheduler(const oci_process *p, cell_error_t *err);
 int process_set_ioprio(const oci_process *p, cell_error_t *err);
 int process_set_cpu_affinity(const char *cpus, cell_error_t *err);
+/* chdir to process.cwd, which must end up inside the container's root:
+ * a leaked directory fd behind /proc/self/fd/N (CVE-2024-21626) fails. */
+int process_set_cwd(const oci_process *p, cell_error_t *err);
 /* Drops the bounding set (needs CAP_SETPCAP, so before the uid change),
  * then setgroups/setresgid/setresuid with PR_SET_KEEPCAPS, then
  * effective, permitted, inheritable and ambient sets. umask too. */

@@ -145,13 +145,28 @@ char *xasprintf(const char *fmt, ...) {
   return r;
 }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), counted in
+ * 400-year eras that start on March 1st so the leap day comes last. */
+static void civil_from_days(long long z, int *y, int *m, int *d) {
+  z += 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 void format_rfc3339_now(char *buf, size_t n) {
   struct timespec ts;
-  struct tm tm;
+  int y, mo, d;
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  /* not strftime: it loads the time zone files, which cost every start */
-  snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           ts.tv_nsec);
+  /* not gmtime_r or strftime: glibc loads the time zone file for them,
+   * which every container start would pay for */
+  long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+  civil_from_days(days, &y, &mo, &d);
+  snprintf(buf, n, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%09ldZ", y, mo, d,
+           secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec);
 }

@@ -102,6 +102,8 @@ check_state() {
   [ "$(cat "$H/createContainer.mntns")" = "$cmnt" ]
   cell_as start "$ID"
   wait_for test -e "$H/poststart.pid"
+  # the init runs startContainer on its own after start returns
+  wait_for test -s "$BUNDLE/rootfs/tmp/startContainer.mntns"
   [ "$(cat "$BUNDLE/rootfs/tmp/startContainer.mntns")" = "$cmnt" ]
   [ "$(cat "$H/poststart.mntns")" = "$hmnt" ]
 }
