@@ -478,7 +478,9 @@ static int stage_state_dir(const create_opts *o, const oci_config *cfg,
   }
   if (!o->via_run && mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0)
     return cell_errno(err, "mkfifo `%s/%s`", c->path, EXEC_FIFO);
-  return state_save(c, err);
+  /* state.json waits for the init's pid: written once (see
+   * stage_follow_init); until then the lock keeps readers out */
+  return 0;
 }
 
 /* clone_args up to the cgroup field (CLONE_ARGS_SIZE_VER2) */
@@ -561,6 +563,11 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
   st->pid = *init_pid;
   st->own_pidns = plan->new_flags & CLONE_NEWPID;
   st->pid_start = proc_start_time(*init_pid);
+  /* The one write of state.json: the pid (with its start time, against
+   * pid reuse) and the cgroups are known, and nothing in it changes
+   * later.  Each write costs a file creation and a rename. */
+  if (state_save(&cc->c, err) < 0)
+    return -1;
   if (init_needs_hooks(cfg)) {
     if (sync_expect(cc->sync_fd, SYNC_HOOKS, &h, NULL, NULL, err) < 0 ||
         container_run_hooks(&cfg->hooks.prestart, "prestart", st, "creating",
@@ -609,8 +616,6 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
 
 static int stage_record(const create_opts *o, cell_created *cc,
                         cell_error_t *err) {
-  if (state_save(&cc->c, err) < 0)
-    return -1;
   if (o->pid_file) {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%d", cc->c.st.pid);
@@ -720,8 +725,8 @@ int container_create(const create_opts *o, cell_created *cc,
   if (stage_follow_init(o, cc, &plan, &init_pid, err) < 0)
     goto out;
 
-  /* 7. Record the pid (and its start time, against pid reuse) only once
-   * the init is ready: until then `state` says creating. */
+  /* 7. The pid file only once the init is ready: whoever reads it may
+   * act on the container at once. */
   if (stage_record(o, cc, err) < 0)
     goto out;
   if (!o->via_run) {

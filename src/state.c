@@ -112,9 +112,13 @@ static char *dup_or_null(const char *s) {
 static int state_load(cell_container *c, const char *id, cell_error_t *err) {
   _cleanup_free_ char *data = NULL;
   if (read_file_at(c->dirfd, STATE_FILE, &data, NULL, err) < 0) {
-    if (err->errnum == ENOENT)
-      return cell_err(err, 0, "container `%s` does not exist", id);
-    return -1;
+    if (err->errnum != ENOENT)
+      return -1;
+    /* We hold the lock, so no create is at work: a create that died
+     * before its init existed left this.  It is stopped; delete removes
+     * it. */
+    c->st.id = xstrdup(id);
+    return 0;
   }
   char ebuf[256];
   yajl_val root = yajl_tree_parse(data, ebuf, sizeof ebuf);

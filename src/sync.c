@@ -46,7 +46,9 @@ int sync_send(int fd, enum sync_type type, int32_t value, const void *data,
 
 int sync_recv(int fd, sync_hdr *h, char **data, int *passed_fd,
               cell_error_t *err) {
-  _cleanup_free_ char *buf = xmalloc(sizeof *h + SYNC_MAX + 1);
+  /* in .bss: pages are only touched as far as a message reaches, where a
+   * malloc of this size would be an mmap and munmap per message */
+  static char buf[sizeof(sync_hdr) + SYNC_MAX + 1];
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
@@ -79,7 +81,7 @@ int sync_recv(int fd, sync_hdr *h, char **data, int *passed_fd,
   if (h->type == SYNC_ERROR) {
     buf[sizeof *h + len] = '\0';
     err->errnum = h->value;
-    snprintf(err->msg, sizeof err->msg, "%s", buf + sizeof *h);
+    snprintf(err->msg, sizeof err->msg, "%.1000s", buf + sizeof *h);
     return -1;
   }
   if (data) {
