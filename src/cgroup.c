@@ -386,14 +386,27 @@ fail:
   return -1;
 }
 
-static int move_self(const oci_map *to, cell_error_t *err) {
+/* pid 0 is the writer itself */
+static int move_pid(const oci_map *to, int pid, cell_error_t *err) {
+  char buf[16];
+  int n = snprintf(buf, sizeof buf, "%d", pid);
   for (size_t i = 0; i < to->len; i++) {
     _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s/cgroup.procs",
                                        to->items[i].key, to->items[i].value);
-    if (write_file_at(AT_FDCWD, p, "0", 1, 0, err) < 0)
+    if (write_file_at(AT_FDCWD, p, buf, (size_t)n, 0, err) < 0)
       return -1;
   }
   return 0;
+}
+
+static int move_self(const oci_map *to, cell_error_t *err) {
+  return move_pid(to, 0, err);
+}
+
+int cgroup_enter_pid(const cell_cgroup *cg, int pid, cell_error_t *err) {
+  if (cg->v2fd >= 0 || !cg->paths.len)
+    return 0;
+  return move_pid(&cg->paths, pid, err);
 }
 
 int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err) {

@@ -32,6 +32,9 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
  * now is born there), remembering where it was; cgroup_leave_self() moves
  * it back.  No-op on a v2-only host, where clone uses cg->v2fd. */
 int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err);
+/* v1: moves pid (the init, still waiting for the parent) into the cgroups;
+ * a no-op when clone3 placed it (v2) or there are none. */
+int cgroup_enter_pid(const cell_cgroup *cg, int pid, cell_error_t *err);
 int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err);
 /* Kills what is left in the cgroup(s) and removes them. */
 int cgroup_destroy(const oci_map *paths, cell_error_t *err);

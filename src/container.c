@@ -57,6 +57,8 @@ typedef struct {
   int sync_fd;  /* init's end */
   int fifo_dir; /* state dir, for the exec fifo (create only) */
   const cell_seccomp_prog *seccomp; /* compiled by the parent */
+  bool wait_parent; /* the parent writes maps or moves us first */
+  int late_unshare; /* CLONE_NEWCGROUP once we are in our v1 cgroups */
 } init_args;
 
 static bool has_hooks(const oci_hookv *h) {
@@ -85,9 +87,12 @@ static int init_enter_namespaces(const init_args *a, cell_error_t *err) {
   sync_hdr h;
   bool slow = p->n_join > 0 || p->timens_offsets;
   if (!slow) {
-    if (p->new_user &&
+    if (a->wait_parent &&
         sync_expect(a->sync_fd, SYNC_USERNS_DONE, &h, NULL, NULL, err) < 0)
       return -1;
+    /* rooted at the cgroups the parent just moved us into */
+    if (a->late_unshare && unshare(a->late_unshare) < 0)
+      return cell_errno(err, "unshare cgroup namespace");
     return 1;
   }
   if (ns_join(p, err) < 0)
@@ -536,17 +541,22 @@ int container_run_hooks(const oci_hookv *hooks, const char *kind,
 /* The init reports in the order init_main() runs; each conditional
  * message here matches a conditional send there. */
 static int stage_follow_init(const create_opts *o, cell_created *cc,
-                             const ns_plan *plan, int *init_pid,
+                             const ns_plan *plan, const cell_cgroup *cg,
+                             bool move_child, int *init_pid,
                              cell_error_t *err) {
   const oci_config *cfg = cc->cfg;
   cell_state *st = &cc->c.st;
   sync_hdr h;
   bool slow = plan->n_join > 0 || plan->timens_offsets;
-  if (plan->new_user) {
-    if (slow && sync_expect(cc->sync_fd, SYNC_USERNS, &h, NULL, NULL, err) < 0)
+  if (plan->new_user || move_child) {
+    if (plan->new_user && slow &&
+        sync_expect(cc->sync_fd, SYNC_USERNS, &h, NULL, NULL, err) < 0)
       return -1;
-    if (ns_write_id_maps(cfg, *init_pid, err) < 0 ||
-        sync_send(cc->sync_fd, SYNC_USERNS_DONE, 0, NULL, 0, -1, err) < 0)
+    if (plan->new_user && ns_write_id_maps(cfg, *init_pid, err) < 0)
+      return -1;
+    if (move_child && cgroup_enter_pid(cg, *init_pid, err) < 0)
+      return -1;
+    if (sync_send(cc->sync_fd, SYNC_USERNS_DONE, 0, NULL, 0, -1, err) < 0)
       return -1;
   }
   if (slow && (plan->pid_changes || (plan->new_flags & CLONE_NEWTIME))) {
@@ -680,18 +690,26 @@ int container_create(const create_opts *o, cell_created *cc,
   if (o->foreground)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   bool slow = plan.n_join > 0 || plan.timens_offsets;
-  if (cgroup_enter_self(&cg, err) < 0)
+  /* v1 has no CLONE_INTO_CGROUP.  In the fast path the parent moves the
+   * init into its cgroups (one migration per hierarchy) and the init
+   * makes its cgroup namespace after that; the slow path moves cell
+   * itself in for the clone and back out (two per hierarchy). */
+  bool move_child = !slow && cg.v2fd < 0 && cg.paths.len > 0;
+  int clone_flags = slow ? 0 : plan.new_flags;
+  if (move_child)
+    clone_flags &= ~CLONE_NEWCGROUP;
+  if (!move_child && cgroup_enter_self(&cg, err) < 0)
     goto out;
-  int init_pid = clone_init(slow ? 0 : plan.new_flags, &cc->pidfd, cg.v2fd);
+  int init_pid = clone_init(clone_flags, &cc->pidfd, cg.v2fd);
   if (init_pid < 0 && cg.v2fd >= 0 &&
       (errno == E2BIG || errno == EINVAL || errno == ENOSYS)) {
     /* no CLONE_INTO_CGROUP (before 5.7): enter the cgroup ourselves */
     close(steal_fd(&cg.v2fd));
     if (cgroup_enter_self(&cg, err) < 0)
       goto out;
-    init_pid = clone_init(slow ? 0 : plan.new_flags, &cc->pidfd, -1);
+    init_pid = clone_init(clone_flags, &cc->pidfd, -1);
   }
-  if (init_pid != 0) {
+  if (init_pid != 0 && !move_child) {
     int saved = errno;
     cell_error_t e;
     if (cgroup_leave_self(&cg, &e) < 0 && init_pid > 0) {
@@ -712,7 +730,9 @@ int container_create(const create_opts *o, cell_created *cc,
                    .rootfs = rootfs,
                    .sync_fd = sv[1],
                    .fifo_dir = cc->c.dirfd,
-                   .seccomp = &sp};
+                   .seccomp = &sp,
+                   .wait_parent = plan.new_user || move_child,
+                   .late_unshare = move_child ? plan.new_flags & CLONE_NEWCGROUP : 0};
     cell_error_t e = {0};
     int rc = init_main(&a, &e);
     if (rc < 0)
@@ -722,7 +742,7 @@ int container_create(const create_opts *o, cell_created *cc,
   close(steal_fd(&sv[1]));
 
   /* 6. uid/gid maps, hooks, console and readiness, as the init asks. */
-  if (stage_follow_init(o, cc, &plan, &init_pid, err) < 0)
+  if (stage_follow_init(o, cc, &plan, &cg, move_child, &init_pid, err) < 0)
     goto out;
 
   /* 7. The pid file only once the init is ready: whoever reads it may
