@@ -191,10 +191,7 @@ static int set_ambient(uint64_t amb, uint64_t prm, uint64_t inh, int last,
     if (!(amb & (1ULL << c)))
       continue;
     if (!(prm & inh & (1ULL << c)))
-      return cell_err(err, 0,
-                      "process.capabilities.ambient: %s must be in both the "
-                      "permitted and inheritable sets",
-                      cap_name(c, buf));
+      continue; /* process_validate warned */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
       return cell_errno(err, "process.capabilities.ambient: raise %s",
                         cap_name(c, buf));

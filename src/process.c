@@ -264,11 +264,12 @@ static int validate_caps(const oci_caps *c, cell_error_t *err) {
                       "process.capabilities.effective: \"%s\" is not in the "
                       "permitted set",
                       process_cap_names[i]);
+    /* The kernel cannot raise these; runc and crun skip them (crun's own
+     * `spec` asks for such), so skipping is compatible and grants less. */
     if ((amb & b) && !(prm & inh & b))
-      return cell_err(err, 0,
-                      "process.capabilities.ambient: \"%s\" must be in both "
-                      "the permitted and inheritable sets",
-                      process_cap_names[i]);
+      cell_warn("process.capabilities.ambient: \"%s\" is not in both the "
+                "permitted and inheritable sets, not raised",
+                process_cap_names[i]);
   }
   return 0;
 }

@@ -326,6 +326,21 @@ run_ok() {
   [ "$(echo "${lines[4]}" | xargs)" = "CapAmb: 0000000000000020" ]
 }
 
+@test "process: an ambient cap outside inheritable is skipped with a warning" {
+  make_bundle /bin/grep -E '^Cap(Inh|Amb):' /proc/self/status
+  # crun's own `spec` asks for this; the kernel cannot raise it, and runc
+  # and crun go on without it
+  cfg '.process.noNewPrivileges = true | .process.capabilities = {
+           "bounding":["CAP_KILL"], "permitted":["CAP_KILL"],
+           "effective":["CAP_KILL"], "ambient":["CAP_KILL"]}'
+  run_ok
+  [ "$(echo "${lines[0]}" | xargs)" = "CapInh: 0000000000000000" ]
+  [ "$(echo "${lines[1]}" | xargs)" = "CapAmb: 0000000000000000" ]
+  if [[ $(basename "$CELL") == cell ]]; then
+    [[ $stderr == *'ambient: "CAP_KILL" is not in both'* ]]
+  fi
+}
+
 @test "process: capability sets of root (exact hex)" {
   make_bundle /bin/grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status
   # with noNewPrivileges execve gains nothing: permitted stays as given
