@@ -80,6 +80,23 @@ done
 runtimes=("${working[@]}")
 ((${#runtimes[@]})) || { echo "no runtime works" >&2; exit 1; }
 
+# "same": every runtime runs one config, crun's own spec (else runc's), so
+# that a difference in the specs' defaults (cell's masks more paths and adds
+# a cgroup namespace) does not count as speed.
+scenarios=(run lifecycle)
+src=""
+for rt in crun runc; do
+  [[ " ${runtimes[*]} " == *" $rt "* ]] && { src=$rt; break; }
+done
+if [[ -n $src ]]; then
+  for rt in "${runtimes[@]}"; do
+    mkdir -p "$work/same-$rt"
+    cp -a "$work/bundle-$rt/rootfs" "$work/same-$rt/"
+    cp "$work/bundle-$src/config.json" "$work/same-$rt/config.json"
+  done
+  scenarios+=(same)
+fi
+
 stamp=$(date +%Y%m%d-%H%M%S)
 raw=$out/raw-$stamp.tsv
 echo -e "runtime\tscenario\titer\twall_us\tcpu_us\tmaxrss_kb" >"$raw"
@@ -91,6 +108,7 @@ sample() { # RT SCENARIO ITER
   b=$work/bundle-$rt
   case $sc in
   run) set -- "$bin" --root "$r" run --bundle "$b" "$id" ;;
+  same) set -- "$bin" --root "$r" run --bundle "$work/same-$rt" "$id" ;;
   lifecycle)
     set -- "$bin" --root "$r" create --bundle "$b" "$id" --- \
       "$bin" --root "$r" start "$id" --- \
@@ -104,7 +122,7 @@ sample() { # RT SCENARIO ITER
 }
 
 echo "runtimes: ${runtimes[*]}; $N iterations per scenario, alternating"
-for sc in run lifecycle; do
+for sc in "${scenarios[@]}"; do
   for ((i = 0; i < N; i++)); do
     for rt in "${runtimes[@]}"; do sample "$rt" "$sc" "$i"; done
   done
@@ -120,11 +138,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 summary=$out/summary-$stamp.txt
 {
-  echo "median of $N iterations; run = 'run' of /bin/true, lifecycle = create+start+delete"
+  echo "median of $N iterations; run = 'run' of /bin/true, lifecycle = create+start+delete,"
+  echo "same = 'run' with one config for all (${src:-none}'s spec)"
   echo "wall and cpu in ms; cpu = user+sys of the runtime's whole process tree;"
   echo "peak rss = ru_maxrss of the largest single process in that tree (KiB)"
   printf '%-10s %-6s %10s %10s %12s\n' scenario rt wall_ms cpu_ms peak_rss_kb
-  for sc in run lifecycle; do
+  for sc in "${scenarios[@]}"; do
     for rt in "${runtimes[@]}"; do
       w=$(median "$rt" "$sc" 4)
       c=$(median "$rt" "$sc" 5)
@@ -136,7 +155,7 @@ summary=$out/summary-$stamp.txt
   done
   if [[ " ${runtimes[*]} " == *" cell "* ]]; then
     echo "ratios (cell / other; below 1 means cell is cheaper)"
-    for sc in run lifecycle; do
+    for sc in "${scenarios[@]}"; do
       for rt in crun runc; do
         [[ " ${runtimes[*]} " == *" $rt "* ]] || continue
         echo "  $sc cell/$rt: wall $(ratio "$(median cell "$sc" 4)" "$(median "$rt" "$sc" 4)")" \
