@@ -29,6 +29,7 @@ int cmd_pause(const cell_globals *g, int argc, char **argv);
 int cmd_resume(const cell_globals *g, int argc, char **argv);
 int cmd_ps(const cell_globals *g, int argc, char **argv);
 int cmd_events(const cell_globals *g, int argc, char **argv);
+int cmd_exec(const cell_globals *g, int argc, char **argv);
 
 /* Prints "cell: msg" (or a JSON log line) and returns 1, the exit status
  * of every failed command. */

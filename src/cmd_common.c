@@ -1,6 +1,8 @@
 #include "cmd_common.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -81,4 +83,21 @@ int wait_stopped(const cell_container *c, int ms) {
   int r = poll(&p, 1, ms);
   close(fd);
   return r > 0 || state_status(c) == ST_STOPPED ? 0 : -1;
+}
+
+int reserve_preserved_fds(const char *cmd, int n) {
+  for (int fd = 3; fd < 3 + n; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (nul < 0)
+      return cli_fail("%s: open `/dev/null`: %s", cmd, strerror(errno));
+    if (nul != fd) {
+      int r = dup3(nul, fd, O_CLOEXEC);
+      close(nul);
+      if (r < 0)
+        return cli_fail("%s: reserve fd %d: %s", cmd, fd, strerror(errno));
+    }
+  }
+  return 0;
 }

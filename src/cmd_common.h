@@ -13,6 +13,11 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
  * Returns 0, or 1 after printing the error. */
 int parse_id_only(int argc, char **argv, const char *flags,
                   const char *long_names[], bool *set, const char **id);
+/* The preserved fds 3..3+n-1 must be the caller's: where one is not
+ * open, an fd of cell's own (the state directory, the sync socket) would
+ * land there and reach the container, so each gap gets /dev/null.  Call
+ * before opening anything.  Returns 0, or 1 after printing the error. */
+int reserve_preserved_fds(const char *cmd, int n);
 /* Signal by name (KILL, SIGKILL) or number; -1 when unknown. */
 int parse_signal(const char *s);
 /* Waits up to ms for the container's init to exit. */

@@ -71,6 +71,8 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
     o->listen_fds = atoi(lf);
     o->preserve_fds += o->listen_fds;
   }
+  if (reserve_preserved_fds(argv[0], o->preserve_fds))
+    return 1;
   char *real = realpath(bundle, NULL);
   if (!real)
     return cli_fail("bundle `%s`: %s", bundle, strerror(errno));
@@ -86,7 +88,7 @@ int cmd_create(const cell_globals *g, int argc, char **argv) {
   if (parse_create_opts(argc, argv, &o, false, &detach, &bundle))
     return 1;
   cell_created cc;
-  cell_error_t err;
+  cell_error_t err = {0};
   int r = container_create(&o, &cc, &err);
   cell_created_free(&cc);
   return r < 0 ? cli_fail("%s", err.msg) : 0;

@@ -30,6 +30,7 @@ static const struct {
     {"resume", cmd_resume, "thaw a paused container"},
     {"ps", cmd_ps, "list the processes of a container"},
     {"events", cmd_events, "print stats and OOM events of a container"},
+    {"exec", cmd_exec, "run a new process in a container"},
 };
 
 static void usage(FILE *f) {

@@ -428,6 +428,23 @@ run_ok() {
   tr ' ' '\n' <"$T/out" | grep -qx "4=$T/b"
 }
 
+@test "fds: a preserved fd the caller has not open gets /dev/null, never cell's own" {
+  make_bundle /probes/fds -l
+  new_id
+  # fds 3..5 closed in the caller: cell's own fds (state directory, sync
+  # socket) would otherwise take those numbers and reach the container
+  # (checked: without reserve_preserved_fds the container got fd 5 =
+  # cell's sync socket)
+  (exec 3>&- 4>&- 5>&-
+    cell_as run --preserve-fds 3 --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err")
+  cat "$T/out" "$T/err" >&2
+  fds=$(tr ' ' '\n' <"$T/out" | cut -d= -f1 | xargs)
+  [ "$fds" = "0 1 2 3 4 5" ]
+  for n in 3 4 5; do
+    tr ' ' '\n' <"$T/out" | grep -qx "$n=/dev/null"
+  done
+}
+
 @test "fds: LISTEN_FDS/LISTEN_PID are honoured" {
   make_bundle /bin/sh -c '/probes/fds; echo "$LISTEN_FDS $LISTEN_PID"'
   new_id
