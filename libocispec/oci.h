@@ -8,9 +8,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct { bool set; int64_t v; } oci_opt_i64;
-typedef struct { bool set; uint64_t v; } oci_opt_u64;
-typedef struct { bool set; bool v; } oci_opt_bool;
+typedef struct {
+  bool set;
+  int64_t v;
+} oci_opt_i64;
+typedef struct {
+  bool set;
+  uint64_t v;
+} oci_opt_u64;
+typedef struct {
+  bool set;
+  bool v;
+} oci_opt_bool;
 
 typedef struct {
   char **items;
@@ -299,7 +308,7 @@ typedef struct {
 } oci_linux;
 
 typedef struct {
-  char *oci_version; /* required */
+  char *oci_version;    /* required */
   oci_process *process; /* NULL when absent */
   oci_root root;
   bool has_root;

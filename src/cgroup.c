@@ -109,7 +109,7 @@ int cg_writef(const cg_dir *d, const char *file, cell_error_t *err,
 
 char *cg_read(const cg_dir *d, const char *file) {
   char *out = NULL;
-  cell_error_t e;
+  cell_error_t e = {0};
   if (read_file_at(d->fd, file, &out, NULL, &e) < 0) {
     errno = e.errnum;
     return NULL;
@@ -141,10 +141,9 @@ const char *cg_v1_key(const oci_map *paths, const char *controller) {
 }
 
 bool cg_resources_asked(const oci_resources *r) {
-  return r->present &&
-         (r->n_devices || r->has_memory || r->has_cpu || r->has_blkio ||
-          r->has_network || r->has_pids || r->n_hugepage_limits ||
-          r->n_rdma || r->unified.len);
+  return r->present && (r->n_devices || r->has_memory || r->has_cpu ||
+                        r->has_blkio || r->has_network || r->has_pids ||
+                        r->n_hugepage_limits || r->n_rdma || r->unified.len);
 }
 
 /* The caller's cgroup in every mounted hierarchy, keyed like paths. */
@@ -236,8 +235,8 @@ static int enable_controllers(const char *path, const char *want,
       bool on = false;
       size_t n = strlen(c);
       for (const char *h = have; h && (h = strstr(h, c)); h += n)
-        if ((h == have || h[-1] == ' ') && (!h[n] || h[n] == ' ' ||
-                                            h[n] == '\n'))
+        if ((h == have || h[-1] == ' ') &&
+            (!h[n] || h[n] == ' ' || h[n] == '\n'))
           on = true;
       if (!on) {
         char *t = xasprintf("%s+%s ", add, c);
@@ -290,7 +289,7 @@ static oci_device_cgroup *device_rules(const oci_resources *r,
                                        const oci_config *cfg, size_t *n) {
   static const struct {
     int64_t major, minor;
-  } std[] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9},
+  } std[] = {{1, 3}, {1, 5}, {1, 7}, {1, 8},   {1, 9},
              {5, 0}, {5, 1}, {5, 2}, {136, -1}};
   size_t nstd = sizeof std / sizeof std[0];
   size_t nlin = cfg ? cfg->linux_.n_devices : 0;
@@ -302,12 +301,15 @@ static oci_device_cgroup *device_rules(const oci_resources *r,
     v[0] = (oci_device_cgroup){false, "a", {false, 0}, {false, 0}, "rwm"};
   size_t k = base;
   for (size_t i = 0; i < nstd; i++)
-    v[k++] = (oci_device_cgroup){true, "c", {true, std[i].major},
-                                 {true, std[i].minor}, "rwm"};
+    v[k++] = (oci_device_cgroup){
+        true, "c", {true, std[i].major}, {true, std[i].minor}, "rwm"};
   for (size_t i = 0; i < nlin; i++) {
     const oci_device *d = &cfg->linux_.devices[i];
-    v[k++] = (oci_device_cgroup){true, d->type && *d->type == 'b' ? "b" : "c",
-                                 {true, d->major}, {true, d->minor}, "rwm"};
+    v[k++] = (oci_device_cgroup){true,
+                                 d->type && *d->type == 'b' ? "b" : "c",
+                                 {true, d->major},
+                                 {true, d->minor},
+                                 "rwm"};
   }
   *n = k;
   return v;
@@ -330,7 +332,8 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
   const char *spec = cfg->linux_.cgroups_path;
   _cleanup_free_ char *def = NULL;
   if (!spec || !*spec)
-    spec = def = rootless ? xasprintf("cell-%s", id) : xasprintf("/cell/%s", id);
+    spec = def =
+        rootless ? xasprintf("cell-%s", id) : xasprintf("/cell/%s", id);
   if (check_path(spec, err) < 0)
     return -1;
   oci_map own = {0};
@@ -352,9 +355,9 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
   for (size_t i = 0; i < own.len; i++) {
     const char *key = own.items[i].key, *base = own.items[i].value;
     _cleanup_free_ char *path =
-        spec[0] == '/' ? xstrdup(spec)
-                       : xasprintf("%s/%s", strcmp(base, "/") ? base : "",
-                                   spec);
+        spec[0] == '/'
+            ? xstrdup(spec)
+            : xasprintf("%s/%s", strcmp(base, "/") ? base : "", spec);
     if (make_path(key, path, err) < 0)
       goto fail;
     cgroup_map_add(&cg->paths, key, path);
@@ -379,7 +382,7 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
 fail:
   cgroup_map_free(&own);
   {
-    cell_error_t ignored;
+    cell_error_t ignored = {0};
     cgroup_destroy(&cg->paths, &ignored);
   }
   cgroup_map_free(&cg->paths);
@@ -447,8 +450,8 @@ static int pid_cmp(const void *a, const void *b) {
   return *(const pid_t *)a - *(const pid_t *)b;
 }
 
-static int read_pids(const char *key, const char *path, pid_t **out,
-                     size_t *n, cell_error_t *err) {
+static int read_pids(const char *key, const char *path, pid_t **out, size_t *n,
+                     cell_error_t *err) {
   _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, path);
   _cleanup_free_ char *data = NULL;
   *out = NULL;
@@ -517,7 +520,7 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
   for (int tries = 0; tries < 500; tries++) {
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-    cell_error_t e;
+    cell_error_t e = {0};
     if (cgroup_pids(paths, &pids, &n, &e) < 0 || n == 0)
       break;
     cgroup_signal_all(paths, SIGKILL, &e);
@@ -527,8 +530,8 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
   }
   int rc = 0;
   for (size_t i = 0; i < paths->len; i++) {
-    _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s", paths->items[i].key,
-                                       paths->items[i].value);
+    _cleanup_free_ char *p =
+        xasprintf(CG_MOUNT "/%s%s", paths->items[i].key, paths->items[i].value);
     int tries = 0;
     /* a killed task leaves its cgroup a moment after it exits */
     while (rmdir(p) < 0 && errno == EBUSY && tries++ < 200)
@@ -594,7 +597,8 @@ int cgroup_update(const oci_map *paths, const oci_resources *r,
     return apply(paths, r, true, err);
   /* the config is not at hand: linux.devices are not re-allowed */
   oci_resources copy = *r;
-  _cleanup_free_ oci_device_cgroup *dev = device_rules(r, NULL, &copy.n_devices);
+  _cleanup_free_ oci_device_cgroup *dev =
+      device_rules(r, NULL, &copy.n_devices);
   copy.devices = dev;
   return apply(paths, &copy, true, err);
 }

@@ -92,7 +92,7 @@ static long sys_bpf(int cmd, union bpf_attr *a) {
 
 /* The program attached before (update), or -1. */
 static int old_program(int cgfd) {
-  uint32_t ids[8];
+  uint32_t ids[8] = {0};
   union bpf_attr q;
   memset(&q, 0, sizeof q);
   q.query.target_fd = (uint32_t)cgfd;
@@ -132,8 +132,9 @@ int cgv2_devices(const cg_dir *d, const oci_resources *r, cell_error_t *err) {
   _cleanup_close_ int pfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
   free(p.v);
   if (pfd < 0)
-    return cell_errno(err, "linux.resources.devices: load BPF device program "
-                           "for `%s`%s%.200s",
+    return cell_errno(err,
+                      "linux.resources.devices: load BPF device program "
+                      "for `%s`%s%.200s",
                       d->path, *log ? ": " : "", log);
   _cleanup_close_ int old = old_program(d->fd);
   memset(&a, 0, sizeof a);
@@ -146,8 +147,9 @@ int cgv2_devices(const cg_dir *d, const oci_resources *r, cell_error_t *err) {
     a.replace_bpf_fd = (uint32_t)old;
   }
   if (sys_bpf(BPF_PROG_ATTACH, &a) < 0)
-    return cell_errno(err, "linux.resources.devices: attach BPF device "
-                           "program to `%s`",
+    return cell_errno(err,
+                      "linux.resources.devices: attach BPF device "
+                      "program to `%s`",
                       d->path);
   return 0;
 }

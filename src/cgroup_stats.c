@@ -10,7 +10,7 @@
 
 /* The directory holding the controller's files, or fd -1. */
 static void dir_for(const oci_map *paths, const char *ctl, cg_dir *d) {
-  cell_error_t ignored;
+  cell_error_t ignored = {0};
   const char *key = cg_map_get(paths, ".") ? "." : cg_v1_key(paths, ctl);
   d->fd = -1;
   d->path = NULL;
@@ -65,8 +65,8 @@ static void cpu(yajl_gen g, const oci_map *paths, bool v2) {
     kv(g, "kernel", cg_keyed(st, "system_usec") * 1000);
   } else {
     kv(g, "total", num(&d, "cpuacct.usage"));
-    _cleanup_free_ char *pc = d.fd >= 0 ? cg_read(&d, "cpuacct.usage_percpu")
-                                        : NULL;
+    _cleanup_free_ char *pc =
+        d.fd >= 0 ? cg_read(&d, "cpuacct.usage_percpu") : NULL;
     key(g, "percpu");
     yajl_gen_array_open(g);
     for (char *p = pc, *e; p && *p; p = e) {
@@ -92,8 +92,9 @@ static void cpu(yajl_gen g, const oci_map *paths, bool v2) {
   yajl_gen_map_open(g);
   kv(g, "periods", cg_keyed(st, "nr_periods"));
   kv(g, "throttledPeriods", cg_keyed(st, "nr_throttled"));
-  kv(g, "throttledTime", v2 ? cg_keyed(st, "throttled_usec") * 1000
-                            : cg_keyed(st, "throttled_time"));
+  kv(g, "throttledTime",
+     v2 ? cg_keyed(st, "throttled_usec") * 1000
+        : cg_keyed(st, "throttled_time"));
   yajl_gen_map_close(g);
   yajl_gen_map_close(g);
   cg_close(&d);
@@ -111,8 +112,7 @@ static void memory(yajl_gen g, const oci_map *paths, bool v2) {
     _cleanup_free_ char *ev = d.fd >= 0 ? cg_read(&d, "memory.events") : NULL;
     kv(g, "usage", num(&d, "memory.current"));
     kv(g, "max", num(&d, "memory.peak"));
-    kv(g, "limit", lim && strncmp(lim, "max", 3) ? strtoll(lim, NULL, 10)
-                                                  : -1);
+    kv(g, "limit", lim && strncmp(lim, "max", 3) ? strtoll(lim, NULL, 10) : -1);
     kv(g, "failcnt", ev ? cg_keyed(ev, "max") : 0);
   } else {
     kv(g, "usage", num(&d, "memory.usage_in_bytes"));

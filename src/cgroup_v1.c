@@ -16,8 +16,8 @@ static int open_ctl(const oci_map *paths, const char *ctl, const char *file,
                     cg_dir *d, cell_error_t *err) {
   const char *key = cg_v1_key(paths, ctl);
   if (!key)
-    return cell_err(err, 0, "%s: the %s cgroup controller is not mounted",
-                    file, ctl);
+    return cell_err(err, 0, "%s: the %s cgroup controller is not mounted", file,
+                    ctl);
   return cg_open(key, cg_map_get(paths, key), d, err);
 }
 
@@ -67,9 +67,8 @@ static int memory(const oci_map *paths, const oci_memory *m, bool update,
       cg_write(&d, "memory.oom_control", m->disable_oom_killer.v ? "1" : "0",
                err) < 0)
     goto out;
-  if (m->use_hierarchy.set &&
-      cg_write(&d, "memory.use_hierarchy", m->use_hierarchy.v ? "1" : "0",
-               err) < 0)
+  if (m->use_hierarchy.set && cg_write(&d, "memory.use_hierarchy",
+                                       m->use_hierarchy.v ? "1" : "0", err) < 0)
     goto out;
   rc = 0;
 out:
@@ -124,7 +123,8 @@ static int blkio(const oci_map *paths, const oci_blkio *b, cell_error_t *err) {
   if (open_ctl(paths, "blkio", "blkio.weight", &d, err) < 0)
     return -1;
   /* CFQ's files, else BFQ's (which has no leaf weights) */
-  bool bfq = !cg_exists(&d, "blkio.weight") && cg_exists(&d, "blkio.bfq.weight");
+  bool bfq =
+      !cg_exists(&d, "blkio.weight") && cg_exists(&d, "blkio.bfq.weight");
   const char *wf = bfq ? "blkio.bfq.weight" : "blkio.weight";
   const char *wdf = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
   int rc = -1;
@@ -166,7 +166,8 @@ static int hugetlb(const oci_map *paths, const oci_resources *r,
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < r->n_hugepage_limits; i++) {
     const oci_hugepage_limit *h = &r->hugepage_limits[i];
-    _cleanup_free_ char *f = xasprintf("hugetlb.%s.limit_in_bytes", h->page_size);
+    _cleanup_free_ char *f =
+        xasprintf("hugetlb.%s.limit_in_bytes", h->page_size);
     _cleanup_free_ char *rf =
         xasprintf("hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
     rc = cg_writef(&d, f, err, "%" PRIu64, h->limit);

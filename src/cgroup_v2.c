@@ -112,7 +112,9 @@ static int cpu(const cg_dir *d, const oci_cpu *c, cell_error_t *err) {
   /* shares 2..262144 onto weight 1..10000:
    * weight = 1 + ((shares - 2) * 9999) / 262142 */
   if (c->shares.set && c->shares.v) {
-    uint64_t s = c->shares.v < 2 ? 2 : c->shares.v > 262144 ? 262144 : c->shares.v;
+    uint64_t s = c->shares.v < 2        ? 2
+                 : c->shares.v > 262144 ? 262144
+                                        : c->shares.v;
     if (cg_writef(d, "cpu.weight", err, "%" PRIu64,
                   1 + ((s - 2) * 9999) / 262142) < 0)
       return -1;
@@ -163,12 +165,12 @@ static int io_max(const cg_dir *d, const char *key, const oci_throttlev *v,
                   cell_error_t *err) {
   for (size_t i = 0; i < v->len; i++) {
     const oci_throttle_device *t = &v->items[i];
-    int rc = t->rate ? cg_writef(d, "io.max", err,
-                                 "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
-                                 t->major, t->minor, key, t->rate)
-                     : cg_writef(d, "io.max", err,
-                                 "%" PRId64 ":%" PRId64 " %s=max", t->major,
-                                 t->minor, key);
+    int rc =
+        t->rate
+            ? cg_writef(d, "io.max", err, "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
+                        t->major, t->minor, key, t->rate)
+            : cg_writef(d, "io.max", err, "%" PRId64 ":%" PRId64 " %s=max",
+                        t->major, t->minor, key);
     if (rc < 0)
       return -1;
   }
@@ -201,8 +203,7 @@ static int io(const cg_dir *d, const oci_blkio *b, cell_error_t *err) {
   return 0;
 }
 
-static int hugetlb(const cg_dir *d, const oci_resources *r,
-                   cell_error_t *err) {
+static int hugetlb(const cg_dir *d, const oci_resources *r, cell_error_t *err) {
   for (size_t i = 0; i < r->n_hugepage_limits; i++) {
     const oci_hugepage_limit *h = &r->hugepage_limits[i];
     _cleanup_free_ char *f = xasprintf("hugetlb.%s.max", h->page_size);
@@ -237,8 +238,7 @@ int cgv2_apply(const cg_dir *d, const oci_resources *r, bool update,
   if (r->has_cpu && cpu(d, &r->cpu, err) < 0)
     return -1;
   if (r->has_pids && r->pids_limit.set &&
-      w_max(d, "pids.max", r->pids_limit.v > 0 ? r->pids_limit.v : -1, err) <
-          0)
+      w_max(d, "pids.max", r->pids_limit.v > 0 ? r->pids_limit.v : -1, err) < 0)
     return -1;
   if (r->has_blkio && io(d, &r->blkio, err) < 0)
     return -1;

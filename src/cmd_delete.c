@@ -11,7 +11,7 @@ int cmd_delete(const cell_globals *g, int argc, char **argv) {
   if (parse_id_only(argc, argv, "f", names, &force, &id))
     return 1;
   cell_container c;
-  cell_error_t err;
+  cell_error_t err = {0};
   int r = state_open(g->root, id, &c, &err);
   if (r < 0) {
     state_close(&c);

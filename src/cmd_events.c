@@ -59,7 +59,7 @@ int cmd_events(const cell_globals *g, int argc, char **argv) {
   if (cli_need_args("events", argc, optind, 1, "[--stats] [--interval D] ID"))
     return 1;
   const char *id = argv[optind];
-  cell_error_t err;
+  cell_error_t err = {0};
   long long ooms = -1;
   for (;;) {
     cell_container ct;

@@ -14,7 +14,7 @@ int cmd_kill(const cell_globals *g, int argc, char **argv) {
   if (optind + 1 < argc && (sig = parse_signal(argv[optind + 1])) < 0)
     return cli_fail("kill: unknown signal `%s`", argv[optind + 1]);
   cell_container c;
-  cell_error_t err;
+  cell_error_t err = {0};
   int r = state_open(g->root, id, &c, &err);
   if (r == 0) {
     cell_status s = state_status(&c);

@@ -92,7 +92,7 @@ int cmd_list(const cell_globals *g, int argc, char **argv) {
     if (de->d_name[0] == '.')
       continue;
     cell_container ct;
-    cell_error_t err;
+    cell_error_t err = {0};
     /* a container being deleted meanwhile is simply not listed */
     if (state_open(g->root, de->d_name, &ct, &err) == 0)
       list_one(&ct, json, quiet, gen);

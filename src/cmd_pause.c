@@ -11,7 +11,7 @@ static int freeze_cmd(const cell_globals *g, int argc, char **argv,
   if (parse_id_only(argc, argv, "", NULL, NULL, &id))
     return 1;
   cell_container c;
-  cell_error_t err;
+  cell_error_t err = {0};
   int r = state_open(g->root, id, &c, &err);
   if (r == 0) {
     cell_status s = state_status(&c);

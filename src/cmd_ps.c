@@ -79,8 +79,8 @@ static int ps_table(char **ps_args, int nargs, const pid_t *pids, size_t n) {
 }
 
 int cmd_ps(const cell_globals *g, int argc, char **argv) {
-  static const struct option opts[] = {
-      {"format", required_argument, NULL, 'f'}, {0}};
+  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                       {0}};
   const char *format = "table";
   int c;
   while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
@@ -96,7 +96,7 @@ int cmd_ps(const cell_globals *g, int argc, char **argv) {
                     "table|json] ID [PS_ARGS...])");
   const char *id = argv[optind];
   cell_container ct;
-  cell_error_t err;
+  cell_error_t err = {0};
   _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0;
   int r = state_open(g->root, id, &ct, &err);

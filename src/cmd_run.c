@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -6,7 +7,6 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -52,7 +52,7 @@ int cmd_run(const cell_globals *g, int argc, char **argv) {
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
     sigaddset(&set, forwarded[i]);
   cell_created cc;
-  cell_error_t err;
+  cell_error_t err = {0};
   if (container_create(&o, &cc, &err) < 0) {
     cell_created_free(&cc);
     return cli_fail("%s", err.msg);

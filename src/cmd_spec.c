@@ -131,7 +131,7 @@ int cmd_spec(const cell_globals *g, int argc, char **argv) {
   }
   _cleanup_free_ char *json = oci_config_write(&cfg, true);
   _cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
-  cell_error_t err;
+  cell_error_t err = {0};
   if (!json)
     return cli_fail("spec: out of memory");
   size_t len = strlen(json);

@@ -13,7 +13,7 @@ int cmd_start(const cell_globals *g, int argc, char **argv) {
   if (parse_id_only(argc, argv, "", NULL, NULL, &id))
     return 1;
   cell_container c;
-  cell_error_t err;
+  cell_error_t err = {0};
   if (state_open(g->root, id, &c, &err) < 0) {
     state_close(&c);
     return cli_fail("%s", err.msg);

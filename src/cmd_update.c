@@ -192,7 +192,7 @@ int cmd_update(const cell_globals *g, int argc, char **argv) {
   if (cli_need_args("update", argc, optind, 1, "[OPTIONS] ID"))
     return 1;
   const char *id = argv[optind];
-  cell_error_t err;
+  cell_error_t err = {0};
   oci_resources *r = NULL;
   if (file) {
     size_t len = 0;

@@ -366,9 +366,8 @@ static int init_main(const init_args *a, cell_error_t *err) {
     if (init_wait_start_fifo(fifo, err) < 0)
       return -1;
   }
-  if (state_json &&
-      hooks_run(&cfg->hooks.start_container, "startContainer",
-                state_json + strlen(state_json) + 1, err) < 0)
+  if (state_json && hooks_run(&cfg->hooks.start_container, "startContainer",
+                              state_json + strlen(state_json) + 1, err) < 0)
     return -1;
   if (proc->exec_cpu_affinity.final &&
       process_set_cpu_affinity(proc->exec_cpu_affinity.final, err) < 0)
@@ -510,9 +509,9 @@ static pid_t clone_init(int flags, int *pidfd, int cgroup_fd) {
     ca.flags |= CLONE_INTO_CGROUP;
     ca.cgroup = (uint64_t)cgroup_fd;
   }
-  pid_t pid = (pid_t)syscall(SYS_clone3, &ca, cgroup_fd >= 0
-                                                  ? sizeof ca
-                                                  : offsetof(struct clone_args_v2, set_tid));
+  pid_t pid = (pid_t)syscall(
+      SYS_clone3, &ca,
+      cgroup_fd >= 0 ? sizeof ca : offsetof(struct clone_args_v2, set_tid));
   if (pid < 0 && errno == ENOSYS && cgroup_fd < 0) {
     pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
     if (pid > 0)
@@ -593,8 +592,7 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
     _cleanup_free_ char *both = xmalloc(n1 + n2);
     memcpy(both, creating, n1);
     memcpy(both + n1, created, n2);
-    if (sync_send(cc->sync_fd, SYNC_HOOKS_DONE, 0, both, n1 + n2, -1, err) <
-        0)
+    if (sync_send(cc->sync_fd, SYNC_HOOKS_DONE, 0, both, n1 + n2, -1, err) < 0)
       return -1;
   }
   if (cfg->process->terminal) {
@@ -711,7 +709,7 @@ int container_create(const create_opts *o, cell_created *cc,
   }
   if (init_pid != 0 && !move_child) {
     int saved = errno;
-    cell_error_t e;
+    cell_error_t e = {0};
     if (cgroup_leave_self(&cg, &e) < 0 && init_pid > 0) {
       *err = e;
       goto out;
@@ -732,7 +730,8 @@ int container_create(const create_opts *o, cell_created *cc,
                    .fifo_dir = cc->c.dirfd,
                    .seccomp = &sp,
                    .wait_parent = plan.new_user || move_child,
-                   .late_unshare = move_child ? plan.new_flags & CLONE_NEWCGROUP : 0};
+                   .late_unshare =
+                       move_child ? plan.new_flags & CLONE_NEWCGROUP : 0};
     cell_error_t e = {0};
     int rc = init_main(&a, &e);
     if (rc < 0)
@@ -778,7 +777,7 @@ void container_destroy(cell_created *cc) {
     wait_pidfd(cc->pidfd);
   }
   if (cc->c.dirfd >= 0) {
-    cell_error_t ignored;
+    cell_error_t ignored = {0};
     cgroup_destroy(&cc->c.st.cgroup_paths, &ignored);
     state_remove(&cc->c, &ignored);
   }
@@ -870,7 +869,7 @@ int container_saved_hooks(const cell_container *c, oci_config **cfg,
 
 int container_remove(cell_container *c, cell_error_t *err) {
   oci_config *cfg;
-  cell_error_t e;
+  cell_error_t e = {0};
   /* poststop failures are warnings: the container is gone either way */
   if (container_saved_hooks(c, &cfg, &e) < 0)
     cell_warn("poststop hooks of `%s` not run: %s", c->st.id, e.msg);

@@ -22,9 +22,9 @@ typedef struct {
 typedef struct {
   oci_config *cfg;
   cell_container c;
-  int sync_fd;     /* parent end; open until the init is started */
-  int pidfd;       /* the init */
-  int console;     /* pty master kept for a foreground run, else -1 */
+  int sync_fd; /* parent end; open until the init is started */
+  int pidfd;   /* the init */
+  int console; /* pty master kept for a foreground run, else -1 */
 } cell_created;
 
 /* Creates the container: on success it is "created" and waits for start

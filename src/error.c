@@ -32,6 +32,7 @@ int cell_err_prefix(cell_error_t *err, const char *fmt, ...) {
 }
 
 static struct {
+  const char *path;
   FILE *out;
   int json, debug;
 } logcfg;
@@ -39,9 +40,15 @@ static struct {
 void cell_log_init(const char *path, int json, int debug) {
   logcfg.json = json;
   logcfg.debug = debug;
-  if (path) {
-    logcfg.out = fopen(path, "ae");
-  }
+  logcfg.path = path;
+}
+
+/* Opened at the first record, not at start: by then the preserved fds
+ * are reserved, so the log cannot take one of their numbers. */
+static FILE *log_file(void) {
+  if (!logcfg.out && logcfg.path)
+    logcfg.out = fopen(logcfg.path, "ae");
+  return logcfg.out ? logcfg.out : stderr;
 }
 
 static void json_escape(FILE *f, const char *s) {
@@ -65,7 +72,7 @@ void cell_log(int level, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  FILE *f = logcfg.out ? logcfg.out : stderr;
+  FILE *f = log_file();
   if (logcfg.json) {
     char ts[64];
     format_rfc3339_now(ts, sizeof ts);

@@ -6,8 +6,8 @@
 #include <stdarg.h>
 
 typedef struct {
-  int errnum;      /* 0 when the message says it all */
-  char msg[1024];  /* already includes ": strerror(errnum)" */
+  int errnum;     /* 0 when the message says it all */
+  char msg[1024]; /* already includes ": strerror(errnum)" */
 } cell_error_t;
 
 /* Formats fmt and, when errnum != 0, appends ": <strerror>".  Returns -1. */

@@ -11,8 +11,8 @@
 int ns_flag(const char *type);
 
 typedef struct {
-  int new_flags;          /* namespaces to create */
-  int join_fds[8];        /* namespaces to join, by path; -1 when unused */
+  int new_flags;   /* namespaces to create */
+  int join_fds[8]; /* namespaces to join, by path; -1 when unused */
   int join_flags[8];
   int n_join;
   bool new_user, join_user, pid_changes, timens_offsets;

@@ -246,7 +246,6 @@ int process_set_sysctl(const oci_config *cfg, cell_error_t *err) {
 
 /* ---- validation ---- */
 
-
 static int validate_caps(const oci_caps *c, cell_error_t *err) {
   uint64_t bnd, eff, inh, prm, amb;
   if (process_cap_mask(&c->bounding, "bounding", &bnd, err) < 0 ||

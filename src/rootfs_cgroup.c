@@ -100,8 +100,7 @@ static int mount_v1(int rootfd, int destfd, const char *dest, bool cgns,
 }
 
 int rootfs_mount_cgroup(int rootfd, const char *dest, bool cgroupns,
-                        unsigned long flags,
-                        cell_error_t *err) {
+                        unsigned long flags, cell_error_t *err) {
   char p[FDPATH_MAX];
   _cleanup_close_ int destfd = rootfs_mkpath_in_root(rootfd, dest, false, err);
   if (destfd < 0)

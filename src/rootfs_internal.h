@@ -51,7 +51,6 @@ int rootfs_do_mount(int rootfd, const oci_mount *m, size_t idx,
                     const rootfs_opts *o, cell_error_t *err);
 /* The "cgroup" mount type (rootfs_cgroup.c). */
 int rootfs_mount_cgroup(int rootfd, const char *dest, bool cgroupns,
-                        unsigned long flags,
-                        cell_error_t *err);
+                        unsigned long flags, cell_error_t *err);
 
 #endif

@@ -62,7 +62,7 @@ int cell_seccomp_cache_get(const char *root, const char *key,
   _cleanup_free_ char *path = entry_path(root, key);
   _cleanup_free_ char *data = NULL;
   size_t size;
-  cell_error_t e;
+  cell_error_t e = {0};
   if (read_file_at(AT_FDCWD, path, &data, &size, &e) < 0) {
     if (e.errnum != ENOENT)
       cell_debug("seccomp cache: %s", e.msg);
@@ -103,7 +103,7 @@ void cell_seccomp_cache_put(const char *root, const char *key,
                             const struct sock_filter *insns, size_t len) {
   _cleanup_free_ char *dir = xasprintf("%s/" CACHE_DIR, root);
   _cleanup_free_ char *path = entry_path(root, key);
-  cell_error_t e;
+  cell_error_t e = {0};
   /* the state root as state_create makes it; the cache is private */
   if (mkdir(root, 0711) < 0 && errno != EEXIST && mkdir_p(root, 0711, &e) < 0) {
     cell_debug("seccomp cache: %s", e.msg);

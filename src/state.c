@@ -167,6 +167,7 @@ static int state_load(cell_container *c, const char *id, cell_error_t *err) {
 int state_open(const char *root, const char *id, cell_container *c,
                cell_error_t *err) {
   memset(c, 0, sizeof *c);
+  c->dirfd = -1;
   if (state_validate_id(id, err) < 0)
     return -1;
   c->path = xasprintf("%s/%s", root, id);
@@ -348,6 +349,6 @@ cell_status state_status(const cell_container *c) {
 
 const char *state_status_name(cell_status s) {
   static const char *names[] = {"creating", "created", "running", "stopped",
-                                 "paused"};
+                                "paused"};
   return names[s];
 }

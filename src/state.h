@@ -22,14 +22,14 @@ typedef enum {
 
 typedef struct {
   char *id, *bundle, *rootfs, *created;
-  int pid;             /* host pid of the init, 0 while creating */
-  uint64_t pid_start;  /* its start time (/proc/PID/stat field 22) */
-  int creator;         /* pid of the `cell create` that is setting it up */
+  int pid;            /* host pid of the init, 0 while creating */
+  uint64_t pid_start; /* its start time (/proc/PID/stat field 22) */
+  int creator;        /* pid of the `cell create` that is setting it up */
   uint64_t creator_start;
   uid_t owner;
-  bool own_pidns;      /* kill --all can rely on the pid namespace */
+  bool own_pidns;       /* kill --all can rely on the pid namespace */
   bool has_config_copy; /* config.json copied: poststart/poststop hooks */
-  oci_map annotations; /* borrowed from the config when writing */
+  oci_map annotations;  /* borrowed from the config when writing */
   oci_map cgroup_paths; /* hierarchy -> cgroup path (see cgroup.h) */
 } cell_state;
 

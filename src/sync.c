@@ -112,7 +112,7 @@ int sync_wait_exec(int fd, cell_error_t *err) {
 }
 
 void sync_send_error(int fd, const cell_error_t *err) {
-  cell_error_t ignored;
+  cell_error_t ignored = {0};
   sync_send(fd, SYNC_ERROR, err->errnum, err->msg, strlen(err->msg), -1,
             &ignored);
 }

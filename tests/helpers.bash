@@ -8,6 +8,8 @@ CELL=${CELL:-$BATS_TEST_DIRNAME/../cell}
 if [[ $CELL != */* ]]; then
   CELL=$(command -v "$CELL" || echo "$CELL")
 fi
+# absolute: the tests cd into bundles (CELL=./cell must still work)
+[[ -e $CELL ]] && CELL=$(realpath "$CELL")
 CELL_NAME=$(basename "$CELL")
 PROBES_SRC=$BATS_TEST_DIRNAME/probes
 PROBES=$PROBES_SRC/bin
