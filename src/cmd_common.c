@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -100,4 +102,37 @@ int reserve_preserved_fds(const char *cmd, int n) {
     }
   }
   return 0;
+}
+
+void forwarded_signals(sigset_t *set) {
+  static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
+                             SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH};
+  sigemptyset(set);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(set, sigs[i]);
+}
+
+int wait_forwarding(int pidfd, const sigset_t *set) {
+  int sfd = signalfd(-1, set, SFD_CLOEXEC);
+  struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
+  int code;
+  for (;;) {
+    siginfo_t si = {0};
+    if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) == 0 &&
+        si.si_pid) {
+      code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+      break;
+    }
+    if (poll(fds, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+      code = 255;
+      break;
+    }
+    struct signalfd_siginfo ssi;
+    if (sfd >= 0 && (fds[1].revents & POLLIN) &&
+        read(sfd, &ssi, sizeof ssi) == sizeof ssi)
+      syscall(SYS_pidfd_send_signal, pidfd, (int)ssi.ssi_signo, NULL, 0);
+  }
+  if (sfd >= 0)
+    close(sfd);
+  return code;
 }

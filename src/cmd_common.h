@@ -2,6 +2,7 @@
 #ifndef CELL_CMD_COMMON_H
 #define CELL_CMD_COMMON_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "container.h"
@@ -22,5 +23,12 @@ int reserve_preserved_fds(const char *cmd, int n);
 int parse_signal(const char *s);
 /* Waits up to ms for the container's init to exit. */
 int wait_stopped(const cell_container *c, int ms);
+
+/* The signals a foreground run or exec passes on, as runc does; the
+ * caller blocks them once its child exists (it must not inherit them). */
+void forwarded_signals(sigset_t *set);
+/* Forwards those signals to pidfd's process until it exits; returns its
+ * exit code (128+N for signal N). */
+int wait_forwarding(int pidfd, const sigset_t *set);
 
 #endif

@@ -293,26 +293,6 @@ static int validate_process(const oci_config *cfg, oci_process *p,
   return process_validate(&tmp, err);
 }
 
-/* Signals a foreground exec passes on to the process, as run does. */
-static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
-                                SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH};
-
-static int wait_forwarding(int pidfd, const sigset_t *set) {
-  _cleanup_close_ int sfd = signalfd(-1, set, SFD_CLOEXEC);
-  struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
-  for (;;) {
-    siginfo_t si = {0};
-    if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid)
-      return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-    if (poll(fds, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
-      return 255;
-    struct signalfd_siginfo ssi;
-    if (sfd >= 0 && (fds[1].revents & POLLIN) &&
-        read(sfd, &ssi, sizeof ssi) == sizeof ssi)
-      syscall(SYS_pidfd_send_signal, pidfd, (int)ssi.ssi_signo, NULL, 0);
-  }
-}
-
 static int write_pid_file(const char *path, int pid, cell_error_t *err) {
   char buf[32];
   int n = snprintf(buf, sizeof buf, "%d", pid);
@@ -412,9 +392,7 @@ int cmd_exec(const cell_globals *g, int argc, char **argv) {
     return 0;
   }
   sigset_t set;
-  sigemptyset(&set);
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    sigaddset(&set, forwarded[i]);
+  forwarded_signals(&set);
   sigprocmask(SIG_BLOCK, &set, NULL);
   if (ep.console >= 0) {
     terminal_proxy(ep.console, ep.pidfd);

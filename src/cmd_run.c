@@ -15,31 +15,6 @@
 #include "container.h"
 #include "terminal.h"
 
-/* Signals a foreground run passes on to the container, as runc does. */
-static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
-                                SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH};
-
-static int exit_code(const siginfo_t *si) {
-  return si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-}
-
-/* Forwards signals until the init exits; returns its exit code. */
-static int wait_forwarding(int pidfd, const sigset_t *set) {
-  _cleanup_close_ int sfd = signalfd(-1, set, SFD_CLOEXEC);
-  struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {sfd, POLLIN, 0}};
-  for (;;) {
-    siginfo_t si = {0};
-    if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) == 0 && si.si_pid)
-      return exit_code(&si);
-    if (poll(fds, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
-      return 255;
-    struct signalfd_siginfo ssi;
-    if (sfd >= 0 && (fds[1].revents & POLLIN) &&
-        read(sfd, &ssi, sizeof ssi) == sizeof ssi)
-      syscall(SYS_pidfd_send_signal, pidfd, (int)ssi.ssi_signo, NULL, 0);
-  }
-}
-
 int cmd_run(const cell_globals *g, int argc, char **argv) {
   create_opts o = {.root = g->root, .via_run = true};
   _cleanup_free_ char *bundle = NULL;
@@ -48,9 +23,7 @@ int cmd_run(const cell_globals *g, int argc, char **argv) {
     return 1;
   o.foreground = !detach;
   sigset_t set;
-  sigemptyset(&set);
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    sigaddset(&set, forwarded[i]);
+  forwarded_signals(&set);
   cell_created cc;
   cell_error_t err = {0};
   if (container_create(&o, &cc, &err) < 0) {

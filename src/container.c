@@ -36,17 +36,12 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
 #define EXEC_FIFO "exec.fifo"
-#define DEFAULT_PATH                                                           \
-  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Everything the init needs, prepared by the parent before clone. */
 typedef struct {
@@ -129,60 +124,6 @@ static void init_become_root(const ns_plan *p) {
     (void)setresuid(0, 0, 0);
 }
 
-/* The container's process looked up in the container's PATH (after
- * pivot_root, so inside its root), as execvp would. */
-static int init_find_executable(const oci_process *p, char **out,
-                                cell_error_t *err) {
-  const char *arg0 = p->args.items[0];
-  if (strchr(arg0, '/')) {
-    *out = xstrdup(arg0);
-    return 0;
-  }
-  const char *path = DEFAULT_PATH;
-  for (size_t i = 0; i < p->env.len; i++)
-    if (!strncmp(p->env.items[i], "PATH=", 5))
-      path = p->env.items[i] + 5;
-  _cleanup_free_ char *copy = xstrdup(path);
-  char *save = NULL;
-  for (char *dir = strtok_r(copy, ":", &save); dir;
-       dir = strtok_r(NULL, ":", &save)) {
-    _cleanup_free_ char *cand = xasprintf("%s/%s", *dir ? dir : ".", arg0);
-    struct stat st;
-    if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-        access(cand, X_OK) == 0) {
-      *out = steal_ptr(&cand);
-      return 0;
-    }
-  }
-  return cell_err(err, 0, "exec: `%s`: executable file not found in $PATH",
-                  arg0);
-}
-
-/* Only 0-2 and the preserved fds may reach the container: everything else
- * becomes close-on-exec in one syscall (our own fds too, which the init
- * still needs until exec). */
-static int init_prepare_fds(int preserve, cell_error_t *err) {
-  for (int fd = 3; fd < 3 + preserve; fd++) {
-    int fl = fcntl(fd, F_GETFD);
-    if (fl >= 0)
-      fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-  }
-  if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    /* kernels before 5.11: walk /proc/self/fd */
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-      return cell_errno(err, "list `/proc/self/fd`");
-    struct dirent *de;
-    while ((de = readdir(d))) {
-      int fd = atoi(de->d_name);
-      if (fd >= 3 + preserve && fd != dirfd(d))
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
-    closedir(d);
-  }
-  return 0;
-}
-
 /* create: block until `cell start` writes to the exec fifo.  The fifo was
  * opened before pivot_root; a reader-side fifo polls quietly until a
  * writer comes. */
@@ -201,13 +142,6 @@ static int init_wait_start_fifo(int fifo, cell_error_t *err) {
     if (n < 0 && errno != EAGAIN && errno != EINTR)
       return cell_errno(err, "read exec fifo");
   }
-}
-
-/* oci_strv is counted, exec wants NULL-terminated */
-static char **init_argv(const oci_process *p) {
-  char **argv = xcalloc(p->args.len + 1, sizeof(char *));
-  memcpy(argv, p->args.items, p->args.len * sizeof(char *));
-  return argv;
 }
 
 static char **init_env(const oci_process *p, int listen_fds) {
@@ -341,9 +275,9 @@ static int init_main(const init_args *a, cell_error_t *err) {
   if (process_set_cwd(proc, err) < 0)
     return -1;
   /* Looked up while still root, so a missing program fails create. */
-  if (init_find_executable(proc, &exe, err) < 0)
+  if (process_find_executable(proc, &exe, err) < 0)
     return -1;
-  if (init_prepare_fds(o->preserve_fds, err) < 0)
+  if (process_prepare_fds(o->preserve_fds, err) < 0)
     return -1;
 
   /* 9. User and capabilities; no_new_privs last, it needs nothing.
@@ -373,7 +307,7 @@ static int init_main(const init_args *a, cell_error_t *err) {
       process_set_cpu_affinity(proc->exec_cpu_affinity.final, err) < 0)
     return -1;
   char **env = init_env(proc, o->listen_fds);
-  char **argv = init_argv(proc);
+  char **argv = process_strv_dup(&proc->args);
   /* 11. With no_new_privs, seccomp last: it filters only the program. */
   if (init_seccomp(a, CELL_SECCOMP_BEFORE_EXEC, err) < 0)
     return -1;

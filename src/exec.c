@@ -33,9 +33,6 @@
 #include "terminal.h"
 #include "utils.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -43,8 +40,6 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
-#define DEFAULT_PATH                                                           \
-  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* What the helper and the process need, prepared by cell before fork. */
 typedef struct {
@@ -241,57 +236,6 @@ static int join_namespaces(const exec_args *a, cell_error_t *err) {
 /* The process                                                         */
 /* ------------------------------------------------------------------ */
 
-/* process.args[0] looked up in the process's PATH, inside the container,
- * as execvp would. */
-static int find_executable(const oci_process *p, char **out,
-                           cell_error_t *err) {
-  const char *arg0 = p->args.items[0];
-  if (strchr(arg0, '/')) {
-    *out = xstrdup(arg0);
-    return 0;
-  }
-  const char *path = DEFAULT_PATH;
-  for (size_t i = 0; i < p->env.len; i++)
-    if (!strncmp(p->env.items[i], "PATH=", 5))
-      path = p->env.items[i] + 5;
-  _cleanup_free_ char *copy = xstrdup(path);
-  char *save = NULL;
-  for (char *dir = strtok_r(copy, ":", &save); dir;
-       dir = strtok_r(NULL, ":", &save)) {
-    _cleanup_free_ char *cand = xasprintf("%s/%s", *dir ? dir : ".", arg0);
-    struct stat st;
-    if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-        access(cand, X_OK) == 0) {
-      *out = steal_ptr(&cand);
-      return 0;
-    }
-  }
-  return cell_err(err, 0, "exec: `%s`: executable file not found in $PATH",
-                  arg0);
-}
-
-/* Only 0-2 and the preserved fds reach the program. */
-static int prepare_fds(int preserve, cell_error_t *err) {
-  for (int fd = 3; fd < 3 + preserve; fd++) {
-    int fl = fcntl(fd, F_GETFD);
-    if (fl >= 0)
-      fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-  }
-  if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-    return 0;
-  DIR *d = opendir("/proc/self/fd");
-  if (!d)
-    return cell_errno(err, "list `/proc/self/fd`");
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    int fd = atoi(de->d_name);
-    if (fd >= 3 + preserve && fd != dirfd(d))
-      fcntl(fd, F_SETFD, FD_CLOEXEC);
-  }
-  closedir(d);
-  return 0;
-}
-
 /* A pty of the container's devpts (we are in its mount namespace) as the
  * controlling terminal and stdio; unlike the init's, /dev/console stays
  * the init's.  The master goes to cell. */
@@ -334,13 +278,6 @@ static int load_seccomp(const exec_args *a, enum cell_seccomp_at at,
   return r;
 }
 
-static char **null_terminated(const oci_strv *v) {
-  char **out = xcalloc(v->len + 1, sizeof(char *));
-  if (v->len)
-    memcpy(out, v->items, v->len * sizeof(char *));
-  return out;
-}
-
 /* In the container's namespaces and cgroup, as the child of cell. */
 static int process_main(const exec_args *a, cell_error_t *err) {
   const oci_process *p = a->proc;
@@ -359,8 +296,9 @@ static int process_main(const exec_args *a, cell_error_t *err) {
       process_set_cpu_affinity(p->exec_cpu_affinity.initial, err) < 0)
     return -1;
   if (process_set_scheduler(p, err) < 0 || process_set_ioprio(p, err) < 0 ||
-      process_set_cwd(p, err) < 0 || find_executable(p, &exe, err) < 0 ||
-      prepare_fds(a->o->preserve_fds, err) < 0)
+      process_set_cwd(p, err) < 0 ||
+      process_find_executable(p, &exe, err) < 0 ||
+      process_prepare_fds(a->o->preserve_fds, err) < 0)
     return -1;
   if (load_seccomp(a, CELL_SECCOMP_BEFORE_USER, err) < 0 ||
       process_set_user_and_caps(p, a->userns, err) < 0 ||
@@ -370,8 +308,8 @@ static int process_main(const exec_args *a, cell_error_t *err) {
   if (p->exec_cpu_affinity.final &&
       process_set_cpu_affinity(p->exec_cpu_affinity.final, err) < 0)
     return -1;
-  char **argv = null_terminated(&p->args);
-  char **env = null_terminated(&p->env);
+  char **argv = process_strv_dup(&p->args);
+  char **env = process_strv_dup(&p->env);
   if (load_seccomp(a, CELL_SECCOMP_BEFORE_EXEC, err) < 0)
     return -1;
   execve(exe, argv, env);

@@ -3,6 +3,7 @@
  * rlimits, oom_score_adj, personality, scheduler, I/O priority, affinity. */
 #include "process.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,12 +15,17 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "utils.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 /* glibc 2.36 has no sched_setattr wrapper nor struct; a private name avoids
  * clashing with libcs that do define it. */
@@ -484,4 +490,65 @@ int process_set_ioprio(const oci_process *p, cell_error_t *err) {
     return cell_errno(err, "process.ioPriority: ioprio_set %s %d", io->klass,
                       (int)io->priority);
   return 0;
+}
+
+/* ---- exec ---- */
+
+int process_find_executable(const oci_process *p, char **out,
+                            cell_error_t *err) {
+  const char *arg0 = p->args.items[0];
+  if (strchr(arg0, '/')) {
+    /* a missing program fails before start, as a PATH miss does */
+    if (access(arg0, F_OK) < 0)
+      return cell_errno(err, "exec: `%s`", arg0);
+    *out = xstrdup(arg0);
+    return 0;
+  }
+  const char *path = PROCESS_DEFAULT_PATH;
+  for (size_t i = 0; i < p->env.len; i++)
+    if (!strncmp(p->env.items[i], "PATH=", 5))
+      path = p->env.items[i] + 5;
+  _cleanup_free_ char *copy = xstrdup(path);
+  char *save = NULL;
+  for (char *dir = strtok_r(copy, ":", &save); dir;
+       dir = strtok_r(NULL, ":", &save)) {
+    _cleanup_free_ char *cand = xasprintf("%s/%s", *dir ? dir : ".", arg0);
+    struct stat st;
+    if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
+        access(cand, X_OK) == 0) {
+      *out = steal_ptr(&cand);
+      return 0;
+    }
+  }
+  return cell_err(err, 0, "exec: `%s`: executable file not found in $PATH",
+                  arg0);
+}
+
+int process_prepare_fds(int preserve, cell_error_t *err) {
+  for (int fd = 3; fd < 3 + preserve; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0)
+      fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  /* kernels before 5.11: walk /proc/self/fd */
+  DIR *d = opendir("/proc/self/fd");
+  if (!d)
+    return cell_errno(err, "list `/proc/self/fd`");
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    int fd = atoi(de->d_name);
+    if (fd >= 3 + preserve && fd != dirfd(d))
+      fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  closedir(d);
+  return 0;
+}
+
+char **process_strv_dup(const oci_strv *v) {
+  char **out = xcalloc(v->len + 1, sizeof(char *));
+  if (v->len)
+    memcpy(out, v->items, v->len * sizeof(char *));
+  return out;
 }

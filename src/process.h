@@ -44,4 +44,17 @@ int process_cap_from_name(const char *name); /* -1 when unknown */
 int process_cap_mask(const oci_strv *v, const char *set, uint64_t *mask,
                      cell_error_t *err);
 
+/* process.args[0] as execvp would find it in the process's PATH (the
+ * caller is already inside the container's root). */
+#define PROCESS_DEFAULT_PATH                                                   \
+  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+int process_find_executable(const oci_process *p, char **out,
+                            cell_error_t *err);
+/* Only 0-2 and the preserved fds reach the program: everything else
+ * becomes close-on-exec in one syscall (the caller's own fds too, which it
+ * still needs until exec). */
+int process_prepare_fds(int preserve, cell_error_t *err);
+/* A NULL-terminated copy of the pointers (not the strings), for exec. */
+char **process_strv_dup(const oci_strv *v);
+
 #endif
