@@ -94,7 +94,7 @@ int cmd_list(const cell_globals *g, int argc, char **argv) {
     cell_container ct;
     cell_error_t err = {0};
     /* a container being deleted meanwhile is simply not listed */
-    if (state_open(g->root, de->d_name, &ct, &err) == 0)
+    if (state_peek(g->root, de->d_name, &ct, &err) == 0)
       list_one(&ct, json, quiet, gen);
     state_close(&ct);
   }

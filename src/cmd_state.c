@@ -11,7 +11,7 @@ int cmd_state(const cell_globals *g, int argc, char **argv) {
     return 1;
   cell_container c;
   cell_error_t err = {0};
-  if (state_open(g->root, id, &c, &err) < 0) {
+  if (state_peek(g->root, id, &c, &err) < 0) {
     state_close(&c);
     return cli_fail("%s", err.msg);
   }

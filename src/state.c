@@ -55,10 +55,12 @@ static int lock_dir(cell_container *c, const char *id, cell_error_t *err) {
   while (flock(c->dirfd, LOCK_EX) < 0)
     if (errno != EINTR)
       return cell_errno(err, "lock container `%s`", id);
+  c->locked = true;
   return 0;
 }
 
 int state_unlock(cell_container *c) {
+  c->locked = false;
   return flock(c->dirfd, LOCK_UN);
 }
 
@@ -114,9 +116,8 @@ static int state_load(cell_container *c, const char *id, cell_error_t *err) {
   if (read_file_at(c->dirfd, STATE_FILE, &data, NULL, err) < 0) {
     if (err->errnum != ENOENT)
       return -1;
-    /* We hold the lock, so no create is at work: a create that died
-     * before its init existed left this.  It is stopped; delete removes
-     * it. */
+    /* A create at work that has no init yet (state_status tells by the
+     * lock), or one that died before: stopped, and delete removes it. */
     c->st.id = xstrdup(id);
     return 0;
   }
@@ -164,8 +165,8 @@ static int state_load(cell_container *c, const char *id, cell_error_t *err) {
   return 0;
 }
 
-int state_open(const char *root, const char *id, cell_container *c,
-               cell_error_t *err) {
+static int open_dir(const char *root, const char *id, bool lock,
+                    cell_container *c, cell_error_t *err) {
   memset(c, 0, sizeof *c);
   c->dirfd = -1;
   if (state_validate_id(id, err) < 0)
@@ -177,9 +178,19 @@ int state_open(const char *root, const char *id, cell_container *c,
       return cell_err(err, 0, "container `%s` does not exist", id);
     return cell_errno(err, "open `%s`", c->path);
   }
-  if (lock_dir(c, id, err) < 0)
+  if (lock && lock_dir(c, id, err) < 0)
     return -1;
   return state_load(c, id, err);
+}
+
+int state_open(const char *root, const char *id, cell_container *c,
+               cell_error_t *err) {
+  return open_dir(root, id, true, c, err);
+}
+
+int state_peek(const char *root, const char *id, cell_container *c,
+               cell_error_t *err) {
+  return open_dir(root, id, false, c, err);
 }
 
 static void gen_str(yajl_gen g, const char *s) {
@@ -329,14 +340,29 @@ uint64_t proc_start_time(int pid) {
   return strtoull(p, NULL, 10);
 }
 
+/* A create at work holds the directory's lock from mkdir to its end; a
+ * peeking reader sees the lock busy.  Other commands hold it only briefly,
+ * and then the creator is gone (create) or has unlocked (run). */
+static bool create_at_work(const cell_container *c) {
+  const cell_state *s = &c->st;
+  if (c->locked)
+    return false;
+  if (flock(c->dirfd, LOCK_SH | LOCK_NB) == 0) {
+    flock(c->dirfd, LOCK_UN);
+    return false;
+  }
+  if (errno != EWOULDBLOCK)
+    return false;
+  return s->pid <= 0 || (s->creator > 0 && s->creator_start &&
+                         proc_start_time(s->creator) == s->creator_start);
+}
+
 cell_status state_status(const cell_container *c) {
   const cell_state *s = &c->st;
-  if (s->pid <= 0) {
-    if (s->creator > 0 && proc_start_time(s->creator) == s->creator_start &&
-        s->creator_start)
-      return ST_CREATING;
+  if (create_at_work(c))
+    return ST_CREATING;
+  if (s->pid <= 0)
     return ST_STOPPED;
-  }
   if (proc_start_time(s->pid) != s->pid_start || !s->pid_start)
     return ST_STOPPED;
   /* one small read, only for a container with a cgroup */

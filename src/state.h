@@ -34,8 +34,9 @@ typedef struct {
 } cell_state;
 
 typedef struct {
-  int dirfd;  /* the locked state directory */
-  char *path; /* <root>/<id> */
+  int dirfd;   /* the state directory */
+  bool locked; /* by us: state_open (not state_peek) */
+  char *path;  /* <root>/<id> */
   cell_state st;
 } cell_container;
 
@@ -45,6 +46,11 @@ int state_validate_id(const char *id, cell_error_t *err);
 /* Makes <root>/<id> (EEXIST: the id is taken), locks it. */
 int state_create(const char *root, const char *id, cell_container *c,
                  cell_error_t *err);
+/* Loads a container's state without the lock, for state and list: they
+ * must not wait for a create at work (its hooks may take minutes), and
+ * state.json is only ever replaced whole. */
+int state_peek(const char *root, const char *id, cell_container *c,
+               cell_error_t *err);
 /* Opens and locks an existing container and loads its state. */
 int state_open(const char *root, const char *id, cell_container *c,
                cell_error_t *err);

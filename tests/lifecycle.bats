@@ -240,3 +240,39 @@ TRAP_SCRIPT='trap "echo TERM > /tmp/got; exit 0" TERM; echo ready > /tmp/ready; 
   [ "$status" -eq 0 ]
   [ -z "$output" ]
 }
+
+# The create holds the container's lock for its whole length; state and
+# list only peek, so they answer "creating" instead of waiting.  When the
+# create dies (SIGKILL) mid-way its init exits with it, state says
+# stopped, and delete leaves nothing (state, cgroup, process).  (Before
+# state peeked, it blocked on the lock until the create ended: the
+# timeout 5 below failed.)
+@test "state: creating while a hook runs; stopped after cell is killed mid-way" {
+  make_bundle /bin/sleep 100
+  new_id
+  cfg '.hooks.createRuntime = [{"path":"/bin/sh",
+         "args":["sh","-c","touch \"$0\"; sleep 5","'"$T"'/hook.started"]}]'
+  mounts_snapshot
+  "$CELL" --root "$ROOT" create --bundle "$BUNDLE" "$ID" \
+    </dev/null >/dev/null 2>"$T/create.err" &
+  local creator=$!
+  wait_for test -e "$T/hook.started"
+  run timeout 5 "$CELL" --root "$ROOT" state "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .status <<<"$output")" = creating ]
+  local init
+  init=$(jq -r .pid <<<"$output")
+  [[ $init =~ ^[0-9]+$ ]]
+  run timeout 5 "$CELL" --root "$ROOT" list --format json
+  [ "$(jq -r '.[0].status' <<<"$output")" = creating ]
+  kill -KILL "$creator"
+  wait "$creator" || true
+  wait_status "$ID" stopped
+  ! pid_alive "$init"
+  cell_as delete "$ID"
+  [[ ! -e /sys/fs/cgroup/pids/cell/$ID && ! -e /sys/fs/cgroup/cell/$ID ]]
+  # the orphaned hook ends by itself; then nothing is left
+  # ([h] keeps pgrep from matching its own command line)
+  wait_for bash -c "! pgrep -f '[h]ook.started' >/dev/null"
+  assert_nothing_left
+}
