@@ -322,13 +322,21 @@ static int check_path(const char *p, cell_error_t *err) {
   return 0;
 }
 
+/* --rootless: -1 auto (not root), else as given. */
+static int rootless_mode = -1;
+
+void cgroup_set_rootless(int mode) {
+  rootless_mode = mode;
+}
+
 int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
                   cell_error_t *err) {
   memset(cg, 0, sizeof *cg);
   cg->v2fd = -1;
   const oci_resources *r = &cfg->linux_.resources;
   bool asked = cg_resources_asked(r);
-  bool v2 = cgroup_is_v2(), rootless = geteuid() != 0;
+  bool v2 = cgroup_is_v2(),
+       rootless = rootless_mode < 0 ? geteuid() != 0 : rootless_mode;
   const char *spec = cfg->linux_.cgroups_path;
   _cleanup_free_ char *def = NULL;
   if (!spec || !*spec)

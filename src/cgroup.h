@@ -32,6 +32,10 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
  * now is born there), remembering where it was; cgroup_leave_self() moves
  * it back.  No-op on a v2-only host, where clone uses cg->v2fd. */
 int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err);
+/* --rootless true|false|auto (1, 0, -1): a rootless cgroup setup uses a
+ * delegated v2 subtree if it can, else runs without a cgroup (with a
+ * warning) when no resources are asked for. */
+void cgroup_set_rootless(int mode);
 /* v1: moves pid (the init, still waiting for the parent) into the cgroups;
  * a no-op when clone3 placed it (v2) or there are none. */
 int cgroup_enter_pid(const cell_cgroup *cg, int pid, cell_error_t *err);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "config.h"
 #include "error.h"
@@ -128,6 +129,9 @@ int main(int argc, char **argv) {
     return cli_fail("--log-format: expected text or json, got `%s`",
                     g.log_format);
   cell_log_init(g.log, json, g.debug);
+  cgroup_set_rootless(g.rootless == ROOTLESS_AUTO   ? -1
+                      : g.rootless == ROOTLESS_TRUE ? 1
+                                                    : 0);
   if (optind >= argc) {
     usage(stderr);
     return 1;

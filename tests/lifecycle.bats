@@ -276,3 +276,30 @@ TRAP_SCRIPT='trap "echo TERM > /tmp/got; exit 0" TERM; echo ready > /tmp/ready; 
   wait_for bash -c "! pgrep -f '[h]ook.started' >/dev/null"
   assert_nothing_left
 }
+
+# --rootless is runc's: true makes even root use a rootless cgroup setup
+# (on this v1 host: none, with a warning); false makes cell place the
+# container as root does.  Checked from the host: the init's cgroup.
+@test "global --rootless true|false decides the cgroup setup" {
+  requires_cell
+  [[ -d /sys/fs/cgroup/pids ]] || skip "no v1 pids hierarchy (the check reads it)"
+  make_bundle /bin/sleep 100
+  new_id
+  # output to files: the init keeps a pipe open (bats' run would wait)
+  cell_as --rootless true create --bundle "$BUNDLE" "$ID" \
+    </dev/null >"$T/out" 2>"$T/err"
+  grep -q "running without one" "$T/err"
+  local pid
+  pid=$(state_field "$ID" .pid)
+  [[ $(grep ':pids:' "/proc/$pid/cgroup") != *"/cell/$ID"* ]]
+  cell_as delete --force "$ID"
+  new_id
+  cell_as --rootless false create --bundle "$BUNDLE" "$ID" \
+    </dev/null >"$T/out" 2>"$T/err"
+  pid=$(state_field "$ID" .pid)
+  [[ $(grep ':pids:' "/proc/$pid/cgroup") == *":/cell/$ID" ]]
+  cell_as delete --force "$ID"
+  run "$CELL" --rootless maybe state "$ID"
+  [ "$status" -eq 1 ]
+  [[ $output == "cell: --rootless: expected auto, true or false, got \`maybe\`" ]]
+}
