@@ -8,7 +8,9 @@ procps"
 # golang-github-containers-common: podman's seccomp.json (Debian 12's name
 # for containers-common)
 [ "${1:-}" = "--test" ] && pkgs="$pkgs valgrind crun runc libcap2-bin
-golang-github-containers-common"
+golang-github-containers-common containerd"
+# tests/podman.bats: podman 4.3 (conmon comes with it), catatonit for --init
+[ "${1:-}" = "--test" ] && pkgs="$pkgs podman catatonit"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
