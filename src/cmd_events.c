@@ -46,7 +46,7 @@ int cmd_events(const cell_globals *g, int argc, char **argv) {
   bool once = false;
   long ms = 5000;
   int c;
-  while ((c = getopt_long(argc, argv, "+si:", opts, NULL)) != -1) {
+  while ((c = getopt_long_only(argc, argv, "+si:", opts, NULL)) != -1) {
     if (c == 's')
       once = true;
     else if (c == 'i' && (ms = parse_ms(optarg)) > 0)

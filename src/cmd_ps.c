@@ -83,7 +83,7 @@ int cmd_ps(const cell_globals *g, int argc, char **argv) {
                                        {0}};
   const char *format = "table";
   int c;
-  while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+  while ((c = getopt_long_only(argc, argv, "+f:", opts, NULL)) != -1) {
     if (c != 'f')
       return cli_fail("ps: unknown option `%s`", argv[optind - 1]);
     format = optarg;

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "cleanup.h"
 #include "cli.h"
@@ -17,7 +18,10 @@ int cmd_state(const cell_globals *g, int argc, char **argv) {
   }
   _cleanup_free_ char *json =
       state_oci_json(&c.st, state_status_name(state_status(&c)), true);
-  puts(json);
+  /* yajl's pretty output already ends with a newline */
+  fputs(json, stdout);
+  if (!*json || json[strlen(json) - 1] != '\n')
+    putchar('\n');
   state_close(&c);
   return 0;
 }

@@ -166,6 +166,7 @@ int cmd_update(const cell_globals *g, int argc, char **argv) {
       {"kernel-memory", required_argument, NULL, O_KMEM},
       {"kernel-memory-tcp", required_argument, NULL, O_KTCP},
       {"cpu-shares", required_argument, NULL, O_SHARES},
+      {"cpu-share", required_argument, NULL, O_SHARES}, /* runc's spelling */
       {"cpu-quota", required_argument, NULL, O_QUOTA},
       {"cpu-period", required_argument, NULL, O_PERIOD},
       {"cpu-rt-runtime", required_argument, NULL, O_RTRUN},
@@ -181,7 +182,7 @@ int cmd_update(const cell_globals *g, int argc, char **argv) {
     const char *arg;
   } flags[32];
   int nflags = 0, c;
-  while ((c = getopt_long(argc, argv, "+r:", opts, NULL)) != -1) {
+  while ((c = getopt_long_only(argc, argv, "+r:", opts, NULL)) != -1) {
     if (c == O_RES)
       file = optarg;
     else if (c >= O_MEM && nflags < 32)
