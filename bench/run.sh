@@ -30,7 +30,20 @@ cleanup() {
       done
   done
   rm -rf --one-file-system "$work"
+  # Leave the host as found.  A v1 hierarchy unmounted while it still has
+  # child cgroups lingers unmounted, which breaks tools that look for its
+  # mount (containerd's stats): remove the children first, or keep it.
+  if [[ -n $mounted_hugetlb ]]; then
+    find /sys/fs/cgroup/hugetlb -mindepth 1 -depth -type d \
+      -exec rmdir {} \; 2>/dev/null
+    if [[ -z $(find /sys/fs/cgroup/hugetlb -mindepth 1 -type d) ]]; then
+      umount /sys/fs/cgroup/hugetlb && rmdir /sys/fs/cgroup/hugetlb
+    else
+      echo "note: left the hugetlb hierarchy mounted: it still has cgroups"
+    fi
+  fi
 }
+mounted_hugetlb=
 runtimes=()
 trap cleanup EXIT
 
@@ -50,6 +63,7 @@ if [[ " ${runtimes[*]} " == *" crun "* ]] &&
   ! grep -q ' /sys/fs/cgroup/hugetlb ' /proc/self/mountinfo; then
   mkdir -p /sys/fs/cgroup/hugetlb
   if mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb; then
+    mounted_hugetlb=1
     echo "note: mounted the v1 hugetlb hierarchy at /sys/fs/cgroup/hugetlb for crun's sake (cell does not need it)"
   fi
 fi
