@@ -372,8 +372,11 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
   }
   {
     oci_resources copy = *r;
+    /* rootless: no default rules, as a v2 device program needs CAP_BPF;
+     * the user namespace already forbids mknod, /dev is bind mounts */
     _cleanup_free_ oci_device_cgroup *dev =
-        device_rules(r, cfg, &copy.n_devices);
+        rootless && !r->n_devices ? NULL
+                                  : device_rules(r, cfg, &copy.n_devices);
     copy.devices = dev;
     if (apply(&cg->paths, &copy, false, err) < 0)
       goto fail;
