@@ -221,6 +221,12 @@ static int unified(const cg_dir *d, const oci_map *u, cell_error_t *err) {
     const char *k = u->items[i].key;
     if (!*k || strchr(k, '/') || k[0] == '.')
       return cell_err(err, 0, "linux.resources.unified: invalid key `%s`", k);
+    /* cgroup.* files move processes, kill or freeze the cgroup, or change
+     * its type: cell's business, not a limit (only the two limits are) */
+    if (!strncmp(k, "cgroup.", 7) && strcmp(k, "cgroup.max.depth") &&
+        strcmp(k, "cgroup.max.descendants"))
+      return cell_err(err, 0, "linux.resources.unified: `%s` is not a limit",
+                      k);
     if (cg_write(d, k, u->items[i].value, err) < 0)
       return -1;
   }

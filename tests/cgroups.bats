@@ -548,6 +548,9 @@ cgval() {
   run_cell delete --force "$ID"
   cfg '.linux.resources.unified = {"../escape": "1"}'
   run_rejected "unified"
+  # a cgroup.* file is not a limit: cgroup.procs would move pid 1 in
+  cfg '.linux.resources.unified = {"cgroup.procs": "1"}'
+  run_rejected "is not a limit"
 }
 
 @test "cgroups: events reports an OOM kill" {
