@@ -50,7 +50,8 @@ typedef struct {
   const ns_plan *plan;
   const char *rootfs;
   int sync_fd;  /* init's end */
-  int fifo_dir; /* state dir, for the exec fifo (create only) */
+  int fifo_dir; /* state dir, closed before pivot_root */
+  int fifo;     /* exec fifo's read end, opened by the parent (create only) */
   const cell_seccomp_prog *seccomp; /* compiled by the parent */
   bool wait_parent; /* the parent writes maps or moves us first */
   int late_unshare; /* CLONE_NEWCGROUP once we are in our v1 cgroups */
@@ -231,13 +232,9 @@ static int init_main(const init_args *a, cell_error_t *err) {
       return -1;
   }
 
-  /* 5. The exec fifo lives in the host state directory: open it before
-   * pivot_root takes the host away. */
-  if (!o->via_run) {
-    fifo = openat(a->fifo_dir, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fifo < 0)
-      return cell_errno(err, "open exec fifo");
-  }
+  /* 5. The exec fifo was opened by the parent: a root mapped by a user
+   * namespace may not search the host's state directory. */
+  fifo = a->fifo;
   if (a->fifo_dir >= 0)
     close(a->fifo_dir);
 
@@ -577,6 +574,7 @@ int container_create(const create_opts *o, cell_created *cc,
   cell_cgroup cg = {.v2fd = -1};
   cell_seccomp_prog sp = {.insns = NULL};
   int sv[2] = {-1, -1};
+  _cleanup_close_ int fifo = -1;
   int r = -1;
 
   /* 1. Parse and validate everything before anything exists, so bad input
@@ -595,6 +593,13 @@ int container_create(const create_opts *o, cell_created *cc,
    * what makes a duplicate id fail. */
   if (stage_state_dir(o, cc->cfg, rootfs, &cc->c, err) < 0)
     goto out;
+  if (!o->via_run) {
+    fifo = openat(cc->c.dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0) {
+      cell_errno(err, "open exec fifo");
+      goto out;
+    }
+  }
 
   /* 2b. The cgroup, with its limits, before the init exists: it is born
    * in it.  Recorded in the state so a failure (and delete) removes it. */
@@ -662,6 +667,7 @@ int container_create(const create_opts *o, cell_created *cc,
                    .rootfs = rootfs,
                    .sync_fd = sv[1],
                    .fifo_dir = cc->c.dirfd,
+                   .fifo = steal_fd(&fifo),
                    .seccomp = &sp,
                    .wait_parent = plan.new_user || move_child,
                    .late_unshare =
@@ -673,6 +679,9 @@ int container_create(const create_opts *o, cell_created *cc,
     _exit(rc < 0 ? 1 : 0);
   }
   close(steal_fd(&sv[1]));
+  /* the init's is the only reader: start finds none once it died */
+  if (fifo >= 0)
+    close(steal_fd(&fifo));
 
   /* 6. uid/gid maps, hooks, console and readiness, as the init asks. */
   if (stage_follow_init(o, cc, &plan, &cg, move_child, &init_pid, err) < 0)

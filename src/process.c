@@ -498,9 +498,13 @@ int process_find_executable(const oci_process *p, char **out,
                             cell_error_t *err) {
   const char *arg0 = p->args.items[0];
   if (strchr(arg0, '/')) {
-    /* a missing program fails before start, as a PATH miss does */
-    if (access(arg0, F_OK) < 0)
+    /* a missing or non-executable program fails before start, as a PATH
+     * miss does: after start, nobody hears the init's error */
+    struct stat st;
+    if (stat(arg0, &st) < 0)
       return cell_errno(err, "exec: `%s`", arg0);
+    if (!S_ISREG(st.st_mode) || access(arg0, X_OK) < 0)
+      return cell_err(err, EACCES, "exec: `%s`", arg0);
     *out = xstrdup(arg0);
     return 0;
   }

@@ -81,6 +81,25 @@ run_ok() {
   [ "${lines[3]}" = 0 ]
 }
 
+# create+start (not run): the init waits on the exec fifo.  Its mapped
+# root (host uid 200000) cannot search the root-owned state directory, so
+# the parent opens the fifo for it (podman --userns=auto found this;
+# the build before the fix fails here: open exec fifo: Permission denied).
+@test "namespaces: user: create and start with root mapped to another host uid" {
+  make_bundle /bin/sh -c 'cat /proc/self/uid_map; id -u'
+  cfg '.linux.namespaces += [{"type":"user"}]
+       | .linux.uidMappings = [{"containerID":0,"hostID":200000,"size":65536}]
+       | .linux.gidMappings = [{"containerID":0,"hostID":200000,"size":65536}]
+       | .mounts |= map(select(.type != "cgroup"))'
+  chown -R 200000:200000 "$BUNDLE/rootfs"
+  new_id
+  cell_create "$ID" || fail "$(cat "$T/$ID.err")"
+  cell_as start "$ID"
+  wait_status "$ID" stopped
+  [ "$(head -1 "$T/$ID.out" | tr -s ' ' | sed 's/^ //')" = "0 200000 65536" ]
+  [ "$(sed -n 2p "$T/$ID.out")" = 0 ]
+}
+
 @test "namespaces: time: timeOffsets visible in /proc/self/timens_offsets" {
   [[ $CELL_NAME != runc ]] || skip "runc 1.1 does not implement the time namespace"
   [ -e /proc/self/ns/time ] || skip "kernel without time namespaces"

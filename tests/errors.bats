@@ -202,3 +202,18 @@ rejects() {
   done
   [ -z "$(ls -A "$ROOT")" ]
 }
+
+# A program that exists but cannot be executed fails create, as a missing
+# one does: after start nobody would hear the init's exec error.
+@test "errors: a non-executable program is refused at create" {
+  make_bundle /etc/notexec
+  echo 'echo hi' >"$BUNDLE/rootfs/etc/notexec"
+  chmod 644 "$BUNDLE/rootfs/etc/notexec"
+  new_id
+  run_cell create --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  if is_cell; then
+    [[ $stderr == "cell: exec: \`/etc/notexec\`: Permission denied" ]]
+  fi
+  assert_nothing_left
+}
