@@ -348,6 +348,16 @@ cgval() {
   make_bundle /cg_res huge 2
   cp "$PROBES/cg_res" "$BUNDLE/rootfs/"
   cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 2097152}]'
+  # v1 without a hugetlb hierarchy (Debian 12's default here): refused,
+  # naming the file; then mounted for the rest of the test, as crun needs
+  local m=/sys/fs/cgroup/hugetlb
+  if [[ -z $V2 ]] &&
+    ! awk '$9 == "cgroup" && $NF ~ /hugetlb/ { f = 1 } END { exit !f }' /proc/self/mountinfo; then
+    run_rejected "hugetlb.*.limit_in_bytes"
+    mkdir "$m"
+    UNDO+=("unmount_hierarchy $m hugetlb")
+    mount -t cgroup -o hugetlb cgroup "$m"
+  fi
   # two free 2 MiB pages for the probe, given back afterwards
   nr=/proc/sys/vm/nr_hugepages
   old=$(cat $nr)
