@@ -45,46 +45,9 @@ static char *process_state_json(const oci_seccomp *s, const cell_state *st) {
   return out;
 }
 
-static int send_with_fd(int sock, const char *data, size_t len, int fd) {
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct iovec iov = {(void *)data, len};
-  struct msghdr msg = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t n;
-  do
-    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return -1;
-  /* a stream may take less; the fd went with the first byte */
-  return write_all(sock, data + n, len - (size_t)n);
-}
-
 int cell_seccomp_send_listener(const oci_seccomp *s, int listener,
                                const cell_state *st, cell_error_t *err) {
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  const char *path = s->listener_path;
-  if (strlen(path) >= sizeof sa.sun_path)
-    return cell_err(err, ENAMETOOLONG, "linux.seccomp.listenerPath `%s`", path);
-  memcpy(sa.sun_path, path, strlen(path) + 1);
-  _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0)
-    return cell_errno(err, "linux.seccomp.listenerPath: socket");
-  if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0)
-    return cell_errno(err, "linux.seccomp.listenerPath: connect `%s`", path);
   _cleanup_free_ char *json = process_state_json(s, st);
-  if (send_with_fd(sock, json, strlen(json), listener) < 0)
-    return cell_errno(err, "linux.seccomp.listenerPath: send to `%s`", path);
-  return 0;
+  return unix_send_fd(s->listener_path, "linux.seccomp.listenerPath", json,
+                      strlen(json), listener, err);
 }

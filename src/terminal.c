@@ -52,32 +52,9 @@ int terminal_setup(const oci_process *p, cell_error_t *err) {
 }
 
 int terminal_send(const char *path, int master, cell_error_t *err) {
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof sa.sun_path)
-    return cell_err(err, ENAMETOOLONG, "--console-socket `%s`", path);
-  strcpy(sa.sun_path, path);
-  _cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0)
-    return cell_errno(err, "connect to --console-socket `%s`", path);
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  char name[] = "/dev/ptmx";
-  struct iovec iov = {name, sizeof name - 1};
-  struct msghdr msg = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
-    return cell_errno(err, "send console to `%s`", path);
-  return 0;
+  static const char name[] = "/dev/ptmx";
+  return unix_send_fd(path, "--console-socket", name, sizeof name - 1, master,
+                      err);
 }
 
 static void copy_winsize(int master) {

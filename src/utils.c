@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -169,4 +171,40 @@ void format_rfc3339_now(char *buf, size_t n) {
   civil_from_days(days, &y, &mo, &d);
   snprintf(buf, n, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%09ldZ", y, mo, d,
            secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec);
+}
+
+int unix_send_fd(const char *path, const char *what, const char *data,
+                 size_t len, int fd, cell_error_t *err) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path)
+    return cell_err(err, ENAMETOOLONG, "%s `%s`", what, path);
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return cell_errno(err, "%s: socket", what);
+  if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0)
+    return cell_errno(err, "%s: connect `%s`", what, path);
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof u);
+  struct iovec iov = {(void *)data, len};
+  struct msghdr msg = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = u.buf,
+                       .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do
+    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  /* a stream may take less; the fd went with the first byte */
+  if (n < 0 || write_all(sock, data + n, len - (size_t)n) < 0)
+    return cell_errno(err, "%s: send to `%s`", what, path);
+  return 0;
 }

@@ -33,4 +33,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The current UTC time as RFC 3339 with nanoseconds. */
 void format_rfc3339_now(char *buf, size_t n);
 
+/* Connects to the AF_UNIX stream socket at path and sends data with fd in
+ * SCM_RIGHTS; `what` names the option or field in errors. */
+int unix_send_fd(const char *path, const char *what, const char *data,
+                 size_t len, int fd, cell_error_t *err);
+
 #endif
