@@ -468,6 +468,37 @@ int container_run_hooks(const oci_hookv *hooks, const char *kind,
   return hooks_run(hooks, kind, json, err);
 }
 
+int container_take_fds(int sync_fd, const oci_config *cfg, bool terminal,
+                       const char *console_socket, const cell_state *st,
+                       int *console, cell_error_t *err) {
+  sync_hdr h;
+  if (terminal) {
+    int master = -1;
+    if (sync_expect(sync_fd, SYNC_CONSOLE, &h, NULL, &master, err) < 0)
+      return -1;
+    if (master < 0)
+      return cell_err(err, EPROTO, "no console received");
+    if (!console_socket) {
+      *console = master;
+    } else {
+      int r = terminal_send(console_socket, master, err);
+      close(master);
+      if (r < 0)
+        return -1;
+    }
+  }
+  if (cell_seccomp_uses_notify(&cfg->linux_.seccomp)) {
+    _cleanup_close_ int listener = -1;
+    if (sync_expect(sync_fd, SYNC_SECCOMP, &h, NULL, &listener, err) < 0)
+      return -1;
+    if (listener < 0)
+      return cell_err(err, EPROTO, "no seccomp listener received");
+    if (cell_seccomp_send_listener(&cfg->linux_.seccomp, listener, st, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* The init reports in the order init_main() runs; each conditional
  * message here matches a conditional send there. */
 static int stage_follow_init(const create_opts *o, cell_created *cc,
@@ -526,30 +557,9 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
     if (sync_send(cc->sync_fd, SYNC_HOOKS_DONE, 0, both, n1 + n2, -1, err) < 0)
       return -1;
   }
-  if (cfg->process->terminal) {
-    int master = -1;
-    if (sync_expect(cc->sync_fd, SYNC_CONSOLE, &h, NULL, &master, err) < 0)
-      return -1;
-    if (master < 0)
-      return cell_err(err, EPROTO, "no console received");
-    if (o->console_socket) {
-      int r = terminal_send(o->console_socket, master, err);
-      close(master);
-      if (r < 0)
-        return -1;
-    } else {
-      cc->console = master;
-    }
-  }
-  if (cell_seccomp_uses_notify(&cfg->linux_.seccomp)) {
-    _cleanup_close_ int listener = -1;
-    if (sync_expect(cc->sync_fd, SYNC_SECCOMP, &h, NULL, &listener, err) < 0)
-      return -1;
-    if (listener < 0)
-      return cell_err(err, EPROTO, "no seccomp listener received");
-    if (cell_seccomp_send_listener(&cfg->linux_.seccomp, listener, st, err) < 0)
-      return -1;
-  }
+  if (container_take_fds(cc->sync_fd, cfg, cfg->process->terminal,
+                         o->console_socket, st, &cc->console, err) < 0)
+    return -1;
   return sync_expect(cc->sync_fd, SYNC_READY, &h, NULL, NULL, err);
 }
 

@@ -46,6 +46,12 @@ int container_run_hooks(const oci_hookv *hooks, const char *kind,
                         const cell_state *st, const char *status,
                         cell_error_t *err);
 
+/* After a process's namespaces exist, the fds it sends over the sync
+ * socket: its pty master (terminal) goes to console_socket, or into
+ * *console for a proxy; a seccomp notify listener goes to listenerPath. */
+int container_take_fds(int sync_fd, const oci_config *cfg, bool terminal,
+                       const char *console_socket, const cell_state *st,
+                       int *console, cell_error_t *err);
 /* Sends sig to the init (or every process of the container with all). */
 int container_signal(const cell_container *c, int sig, bool all,
                      cell_error_t *err);

@@ -27,6 +27,7 @@
 #include "cell_seccomp.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "container.h"
 #include "ns.h"
 #include "process.h"
 #include "sync.h"
@@ -382,31 +383,9 @@ static int sync_pair(int preserve, int sv[2], cell_error_t *err) {
 static int follow_process(const cell_state *st, const oci_config *cfg,
                           const oci_process *proc, const exec_opts *o,
                           int sync_fd, exec_proc *out, cell_error_t *err) {
-  sync_hdr h;
-  if (proc->terminal) {
-    int master = -1;
-    if (sync_expect(sync_fd, SYNC_CONSOLE, &h, NULL, &master, err) < 0)
-      return -1;
-    if (master < 0)
-      return cell_err(err, EPROTO, "no console received");
-    if (o->console_socket) {
-      int r = terminal_send(o->console_socket, master, err);
-      close(master);
-      if (r < 0)
-        return -1;
-    } else {
-      out->console = master;
-    }
-  }
-  if (cell_seccomp_uses_notify(&cfg->linux_.seccomp)) {
-    _cleanup_close_ int listener = -1;
-    if (sync_expect(sync_fd, SYNC_SECCOMP, &h, NULL, &listener, err) < 0)
-      return -1;
-    if (listener < 0)
-      return cell_err(err, EPROTO, "no seccomp listener received");
-    if (cell_seccomp_send_listener(&cfg->linux_.seccomp, listener, st, err) < 0)
-      return -1;
-  }
+  if (container_take_fds(sync_fd, cfg, proc->terminal, o->console_socket, st,
+                         &out->console, err) < 0)
+    return -1;
   return sync_wait_exec(sync_fd, err);
 }
 
