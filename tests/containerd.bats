@@ -28,6 +28,12 @@ ctr_exec() {
 }
 
 # The runtime itself, on the state the shim gave it (--root).
+# runs a bash script on a terminal of its own (script(1)); SHELL is set
+# because script runs the command with it, and CI may not have it set
+tty_run() {
+  SHELL=/bin/bash timeout -k 5 60 script -qec "bash $1" /dev/null </dev/null
+}
+
 rt() {
   timeout -k 5 30 "$CELL" --root "$CTRD/runc/$CTR_NS" "$@"
 }
@@ -491,16 +497,17 @@ run_detached() {
   # ctr sets the size just after start: the task waits for it (5 s at most)
   cat >"$T/tty.sh" <<EOF
 stty rows 24 cols 80
-exec timeout 60 ctr -a "$CTRD/c.sock" -n "$CTR_NS" run --rm -t \\
+exec ctr -a "$CTRD/c.sock" -n "$CTR_NS" run --rm -t \\
   --runc-binary "$CELL" --runc-root "$CTRD/runc" --fifo-dir "$CTRD/fifo" \\
   "$IMAGE" "$CID" sh -c 'tty; i=0
     while [ "\$(stty size 2>/dev/null)" != "24 80" ] && [ \$i -lt 50 ]; do
       sleep 0.1; i=\$((i + 1)); done
     stty size; exit 4'
 EOF
-  # ctr -t needs a terminal of its own: script(1) gives it one
-  script -qec "bash $T/tty.sh" /dev/null </dev/null >"$T/tty.out" 2>&1 ||
-    rc=$?
+  # ctr -t needs a terminal of its own: script(1) gives it one.  timeout
+  # stays outside: inside, it would put ctr in a background process group
+  # of that terminal, and ctr's tcsetattr would stop it with SIGTTOU.
+  tty_run "$T/tty.sh" >"$T/tty.out" 2>&1 || rc=$?
   cat -v "$T/tty.out" >&2
   [ "$rc" -eq 4 ]
   grep -q '/dev/pts/[0-9]' "$T/tty.out"
@@ -508,12 +515,11 @@ EOF
   # exec -t: a console socket for an exec'd process
   run_detached "$CID" -- sleep 1000
   cat >"$T/tty.sh" <<EOF
-exec timeout 60 ctr -a "$CTRD/c.sock" -n "$CTR_NS" task exec -t \\
+exec ctr -a "$CTRD/c.sock" -n "$CTR_NS" task exec -t \\
   --fifo-dir "$CTRD/fifo" --exec-id tty1 "$CID" sh -c 'tty; exit 6'
 EOF
   rc=0
-  script -qec "bash $T/tty.sh" /dev/null </dev/null >"$T/tty.out" 2>&1 ||
-    rc=$?
+  tty_run "$T/tty.sh" >"$T/tty.out" 2>&1 || rc=$?
   cat -v "$T/tty.out" >&2
   [ "$rc" -eq 6 ]
   grep -q '/dev/pts/[0-9]' "$T/tty.out"
