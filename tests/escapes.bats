@@ -489,16 +489,22 @@ assert_exe_denied() {
 # (rootfs_mkpath_in_root -> openat2 RESOLVE_IN_ROOT), and the mount goes
 # onto that O_PATH fd (/proc/self/fd/N), so a swap after the lookup moves
 # nothing; a swap before it resolves the symlink inside the rootfs.
-# Not shown failing: a scratch build with openat2's resolve flags at 0
-# still passed, because a mount that lands on a host path happens in the
-# container's private (rslave/rprivate) namespace and pivot_root detaches
-# it.  The test guards the host-visible results (mount table, target).
+# A mount that lands on a host path happens in the container's private
+# namespace and pivot_root hides it, so the host mount table alone cannot
+# see a won race: a createContainer hook (run in the container's mount
+# namespace before pivot_root) records the mount points there, and none
+# may lie outside the rootfs unless the host has it too.  Scratch build
+# with openat2's resolve flags at 0 (paths relative to the rootfs fd,
+# symlinks followed as the host would): the bind landed on $HOSTD/dir and
+# this test failed; without the hook it had passed.
 @test "4 race: renameat2 swaps of a destination with a host symlink, 200 runs" {
   make_esc_bundle /bin/sh -c 'touch /mnt/d/pwned 2>/dev/null; true'
-  mkdir -p "$BUNDLE/rootfs/mnt/d"
+  mkdir -p "$BUNDLE/rootfs/mnt/d" "$T/mi"
   ln -s "$HOSTD/dir" "$BUNDLE/rootfs/mnt/l"
-  cfg '.mounts += [{"destination":"/mnt/d","type":"bind","source":$s,"options":["bind"]}]' \
-    --arg s "$T/src"
+  cfg '.mounts += [{"destination":"/mnt/d","type":"bind","source":$s,"options":["bind"]}] |
+    .hooks.createContainer = [{"path":"/bin/sh",
+      "args":["sh","-c","cat /proc/self/mountinfo >\"$(mktemp \"$0/mi.XXXXXX\")\"",$mi]}]' \
+    --arg s "$T/src" --arg mi "$T/mi"
   mkdir -p "$T/src"
   "$PROBES/esc_swap" "$BUNDLE/rootfs/mnt/d" "$BUNDLE/rootfs/mnt/l" "$T/stop" \
     >"$T/swaps" &
@@ -511,8 +517,16 @@ assert_exe_denied() {
   done
   touch "$T/stop"
   wait "${BG_PIDS[-1]}"
-  echo "runs ok: $ok, swaps: $(cat "$T/swaps")" >&2
+  echo "runs ok: $ok, swaps: $(cat "$T/swaps"), hook records: $(ls "$T/mi" | wc -l)" >&2
   (($(cat "$T/swaps") > 0))
+  ((ok > 0 && $(ls "$T/mi" | wc -l) >= ok))
+  # mount points seen before pivot_root that are neither in the rootfs nor
+  # on the host
+  local stray
+  stray=$(comm -13 <(awk '{ print $5 }' /proc/self/mountinfo | sort -u) \
+    <(cat "$T"/mi/* | awk '{ print $5 }' | sort -u) |
+    grep -v "^$BUNDLE/rootfs\(/\|$\)" || true)
+  [[ -z $stray ]] || fail "mounts landed outside the rootfs: $stray"
   [[ -z $(ls -A "$ROOT") ]]
   [[ ! -e $HOSTD/dir/pwned ]]
   host_untouched
