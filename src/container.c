@@ -25,6 +25,7 @@
 #include "cell_seccomp.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "exec_shim.h"
 #include "hooks.h"
 #include "ns.h"
 #include "process.h"
@@ -186,7 +187,7 @@ static int init_main(const init_args *a, cell_error_t *err) {
                     .cgroupns = ns_has(a->plan, CLONE_NEWCGROUP)};
   sync_hdr h;
   _cleanup_free_ char *state_json = NULL, *exe = NULL;
-  _cleanup_close_ int fifo = -1, master = -1;
+  _cleanup_close_ int fifo = -1, master = -1, shim = -1;
 
   /* the container starts with cell's signal state undone */
   sigset_t none;
@@ -274,6 +275,9 @@ static int init_main(const init_args *a, cell_error_t *err) {
   /* Looked up while still root, so a missing program fails create. */
   if (process_find_executable(proc, &exe, err) < 0)
     return -1;
+  /* before seccomp, which may deny memfd_create */
+  if ((shim = exec_shim_open(err)) < 0)
+    return -1;
   if (process_prepare_fds(o->preserve_fds, err) < 0)
     return -1;
 
@@ -308,8 +312,10 @@ static int init_main(const init_args *a, cell_error_t *err) {
   /* 11. With no_new_privs, seccomp last: it filters only the program. */
   if (init_seccomp(a, CELL_SECCOMP_BEFORE_EXEC, err) < 0)
     return -1;
-  execve(exe, argv, env);
-  return cell_errno(err, "exec `%s`", exe);
+  /* 12. The shim execs the program: no process of cell's binary is ever
+   * the one that runs it (CVE-2019-5736). */
+  return exec_shim_exec(shim, o->via_run ? a->sync_fd : -1, exe, argv, env,
+                        err);
 }
 
 /* ------------------------------------------------------------------ */

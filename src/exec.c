@@ -28,6 +28,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
+#include "exec_shim.h"
 #include "ns.h"
 #include "process.h"
 #include "sync.h"
@@ -283,6 +284,7 @@ static int load_seccomp(const exec_args *a, enum cell_seccomp_at at,
 static int process_main(const exec_args *a, cell_error_t *err) {
   const oci_process *p = a->proc;
   _cleanup_free_ char *exe = NULL;
+  _cleanup_close_ int shim = -1;
   /* A session of its own: no way back to the caller's terminal. */
   setsid();
   syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
@@ -299,6 +301,7 @@ static int process_main(const exec_args *a, cell_error_t *err) {
   if (process_set_scheduler(p, err) < 0 || process_set_ioprio(p, err) < 0 ||
       process_set_cwd(p, err) < 0 ||
       process_find_executable(p, &exe, err) < 0 ||
+      (shim = exec_shim_open(err)) < 0 ||
       process_prepare_fds(a->o->preserve_fds, err) < 0)
     return -1;
   if (load_seccomp(a, CELL_SECCOMP_BEFORE_USER, err) < 0 ||
@@ -313,8 +316,7 @@ static int process_main(const exec_args *a, cell_error_t *err) {
   char **env = process_strv_dup(&p->env);
   if (load_seccomp(a, CELL_SECCOMP_BEFORE_EXEC, err) < 0)
     return -1;
-  execve(exe, argv, env);
-  return cell_errno(err, "exec `%s`", exe);
+  return exec_shim_exec(shim, a->sync_fd, exe, argv, env, err);
 }
 
 /* The helper: cgroup (cell moves it), namespaces, then the process as a

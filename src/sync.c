@@ -84,6 +84,11 @@ int sync_recv(int fd, sync_hdr *h, char **data, int *passed_fd,
     snprintf(err->msg, sizeof err->msg, "%.1000s", buf + sizeof *h);
     return -1;
   }
+  /* the shim sends a path and an errno: no libc there to format them */
+  if (h->type == SYNC_EXEC_ERROR) {
+    buf[sizeof *h + len] = '\0';
+    return cell_err(err, h->value, "exec `%.900s`", buf + sizeof *h);
+  }
   if (data) {
     char *d = xmalloc(len + 1);
     memcpy(d, buf + sizeof *h, len);

@@ -7,25 +7,8 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "sync_proto.h"
 
-enum sync_type {
-  SYNC_USERNS = 1,  /* child -> parent: write my uid/gid maps */
-  SYNC_USERNS_DONE, /* parent -> child */
-  SYNC_PID,         /* child -> parent: value = pid of the real init */
-  SYNC_HOOKS,       /* child -> parent: run prestart/createRuntime hooks */
-  SYNC_HOOKS_DONE,  /* parent -> child: data = state JSON for later hooks */
-  SYNC_CONSOLE,     /* child -> parent: pty master in SCM_RIGHTS */
-  SYNC_READY,       /* child -> parent: waiting for start */
-  SYNC_START,       /* parent -> child (run): exec now */
-  SYNC_ERROR,       /* child -> parent: data = message, value = errno */
-  SYNC_SECCOMP,     /* child -> parent: seccomp listener in SCM_RIGHTS */
-};
-
-typedef struct {
-  uint32_t type;
-  int32_t value;
-  uint32_t len; /* bytes of data that follow the header */
-} sync_hdr;
 
 int sync_send(int fd, enum sync_type type, int32_t value, const void *data,
               size_t len, int pass_fd, cell_error_t *err);

@@ -217,3 +217,34 @@ rejects() {
   fi
   assert_nothing_left
 }
+
+# The program's own exec fails (a script without #!): the exec shim
+# (src/shim) sends the errno back over the sync socket, so `run` and `exec`
+# name the program and the reason, as they would without a shim.
+@test "errors: an exec format error reaches run and exec through the shim" {
+  make_bundle /noshebang
+  printf 'echo hi\n' >"$BUNDLE/rootfs/noshebang"
+  chmod 755 "$BUNDLE/rootfs/noshebang"
+  new_id
+  run_cell run --bundle "$BUNDLE" "$ID"
+  assert_rejected noshebang
+  if is_cell; then
+    [[ $stderr == "cell: exec \`/noshebang\`: Exec format error" ]]
+  fi
+  set_args /bin/sleep 1000
+  new_id
+  cell_run_detached "$ID"
+  run_cell exec "$ID" /noshebang
+  echo "status=$status stderr=$stderr" >&2
+  [ "$status" -eq 1 ]
+  [[ -z $output ]]
+  if is_cell; then
+    [[ $stderr == "cell: exec \`/noshebang\`: Exec format error" ]]
+  fi
+  # the container is not disturbed, and its exec'd processes see no shim
+  run_cell exec "$ID" /bin/sh -c 'readlink /proc/self/exe; ls /proc/self/fd'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = /bin/busybox ]
+  [ "$(echo "${lines[@]:1}" | tr -s ' ' '\n' | sort -n | xargs)" = "0 1 2 3" ]
+  cell_as delete --force "$ID"
+}

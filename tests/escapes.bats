@@ -9,7 +9,7 @@ load helpers
 # make_bundle runs $CELL from the bundle: CELL=./cell must keep working
 [[ $CELL == /* || $CELL != */* ]] || CELL=$(realpath "$CELL")
 
-ESC_PROBES="esc_exe esc_id esc_swap esc_tiocsti"
+ESC_PROBES="esc_exe esc_id esc_shebang esc_swap esc_tiocsti"
 
 build_esc_probes() {
   local p
@@ -480,6 +480,37 @@ assert_exe_denied() {
   [ "$status" -eq 0 ]
   [[ $output != *pid=-1* ]] || fail "cell run not found"
   assert_exe_denied "$output"
+  host_untouched
+}
+
+# The published attack: the image's program becomes `#!/proc/self/exe`, so
+# the process that execs it (cell's, at `exec`) starts cell's own binary
+# in the container, dumpable and as the container's root.  esc_shebang
+# (PID 1) holds its exe and reopens it for writing once `cell exec` ended.
+# The interpreter argument makes that cell block on a log FIFO until the
+# probe has its exe, so the race is always won when there is one.
+# Defence: the exec shim (src/shim): the program is exec'd by a sealed
+# memfd, so the script's interpreter is that memfd, which refuses to run
+# without cell's marker.  cell before the shim failed this test with
+# "found=2 reopen=opened": the host binary was open for writing.
+@test "1 exe: #!/proc/self/exe in the image does not run cell in the container" {
+  local devino
+  devino=$(stat -c '%d %i' "$CELL")
+  # shellcheck disable=SC2086
+  make_esc_bundle /probes/esc_shebang $devino 6 /tmp/log.fifo
+  printf '#!/proc/self/exe --log=/tmp/log.fifo\n' >"$BUNDLE/rootfs/bin/victim"
+  chmod 755 "$BUNDLE/rootfs/bin/victim"
+  mkfifo "$BUNDLE/rootfs/tmp/log.fifo"
+  new_id
+  cell_run_detached "$ID"
+  local rc=0
+  cell_as exec "$ID" /bin/victim </dev/null >"$T/exec.out" 2>"$T/exec.err" || rc=$?
+  wait_for grep -q 'reopen=' "$T/$ID.out"
+  cat "$T/exec.out" "$T/exec.err" "$T/$ID.out" >&2
+  ((rc != 0))
+  grep -q 'found=none' "$T/$ID.out" || fail "cell's binary ran in the container"
+  [[ $(cat "$T/$ID.out") != *opened* ]]
+  cell_as delete --force "$ID"
   host_untouched
 }
 
