@@ -11,6 +11,8 @@ procps"
 golang-github-containers-common containerd"
 # tests/podman.bats: podman 4.3 (conmon comes with it), catatonit for --init
 [ "${1:-}" = "--test" ] && pkgs="$pkgs podman catatonit"
+# tests/systemd.bats boots the host's systemd in a container in cgroup2-vm
+[ "${1:-}" = "--test" ] && pkgs="$pkgs systemd"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

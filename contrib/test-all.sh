@@ -32,13 +32,15 @@ bpass=0 bfail=1 bskip=0
 rm -f "$counts"
 [ $bats_rc -ne 0 ] && [ "${bfail:-0}" -eq 0 ] && bfail=1
 
-# cgroup v2: the cgroup tests again in a VM whose kernel has only v2
+# cgroup v2: the cgroup tests again, and the systemd driver's (systemd
+# booted in a container there), in a VM whose kernel has only v2
 # (shared/tools/cgroup2-vm, beside the clone in CI).  The probes were built
 # on the host by the run above; the VM shares this directory.
 vpass=0 vfail=0
 vm=${CGROUP2_VM:-$top/../shared/tools/cgroup2-vm}
 if [ -x "$vm" ]; then
-  "$vm" --timeout 1800 -- bats --tap tests/cgroups.bats >/tmp/cell-vm.tap 2>/tmp/cell-vm.err
+  "$vm" --timeout 1800 -- bats --tap tests/cgroups.bats tests/systemd.bats \
+    >/tmp/cell-vm.tap 2>/tmp/cell-vm.err
   vm_rc=$?
   cat /tmp/cell-vm.tap
   vpass=$(grep -cE '^ok ' /tmp/cell-vm.tap)

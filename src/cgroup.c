@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +193,12 @@ static int cpuset_init(const char *dir, cell_error_t *err) {
   return 0;
 }
 
+static bool cgroup_in_use(const char *dir) {
+  _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir), *text = NULL;
+  cell_error_t e = {0};
+  return read_file_at(AT_FDCWD, p, &text, NULL, &e) == 0 && *text;
+}
+
 /* mkdir -p of path under the hierarchy's mount. */
 static int make_path(const char *key, const char *path, cell_error_t *err) {
   _cleanup_free_ char *full = xasprintf(CG_MOUNT "/%s%s", key, path);
@@ -208,6 +215,9 @@ static int make_path(const char *key, const char *path, cell_error_t *err) {
         return -1;
     } else if (errno != EEXIST) {
       return cell_errno(err, "mkdir cgroup `%s`", full);
+    } else if (!c && cgroup_in_use(full)) {
+      /* another container's: a failed create would kill it on cleanup */
+      return cell_err(err, EBUSY, "cgroup `%s` holds processes already", full);
     }
     *p = c;
     if (!c)
@@ -329,6 +339,57 @@ void cgroup_set_rootless(int mode) {
   rootless_mode = mode;
 }
 
+static bool systemd_mode;
+
+void cgroup_set_systemd(bool on) {
+  systemd_mode = on;
+}
+
+/* The config's resources, with the default device rules; rootless gets
+ * none, as a v2 device program needs CAP_BPF (the user namespace already
+ * forbids mknod, and /dev is bind mounts). */
+static int apply_config(const oci_map *paths, const oci_config *cfg,
+                        bool rootless, cell_error_t *err) {
+  const oci_resources *r = &cfg->linux_.resources;
+  oci_resources copy = *r;
+  _cleanup_free_ oci_device_cgroup *dev =
+      rootless && !r->n_devices ? NULL : device_rules(r, cfg, &copy.n_devices);
+  copy.devices = dev;
+  return apply(paths, &copy, false, err);
+}
+
+static int systemd_create(const oci_config *cfg, const char *id, bool v2,
+                          bool rootless, cell_cgroup *cg, cell_error_t *err) {
+  if (!v2)
+    return cell_err(err, 0,
+                    "--systemd-cgroup: needs a cgroup v2 host; this one "
+                    "has v1 hierarchies (use the cgroupfs driver)");
+  if (rootless)
+    return cell_err(err, 0,
+                    "--systemd-cgroup: rootless (a systemd user manager) "
+                    "is not supported");
+  _cleanup_free_ char *path = NULL;
+  if (cgsd_parse(cfg->linux_.cgroups_path, id, &cg->sd_unit, &cg->sd_slice,
+                 &path, err) < 0)
+    return -1;
+  if (own_cgroups(true, &cg->saved, err) < 0)
+    return -1;
+  cgroup_map_add(&cg->paths, ".", path);
+  cg->cfg = cfg;
+  return 0;
+}
+
+static int systemd_enter(cell_cgroup *cg, int pid, cell_error_t *err) {
+  if (cgsd_start_scope(cg->sd_unit, cg->sd_slice, cg_map_get(&cg->paths, "."),
+                       pid, &cg->cfg->linux_.resources, err) < 0) {
+    /* not ours (a unit of that name exists): the failed create must not
+     * kill what runs there */
+    cgroup_map_free(&cg->paths);
+    return -1;
+  }
+  return apply_config(&cg->paths, cg->cfg, false, err);
+}
+
 int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
                   cell_error_t *err) {
   memset(cg, 0, sizeof *cg);
@@ -342,6 +403,8 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
   if (!spec || !*spec)
     spec = def =
         rootless ? xasprintf("cell-%s", id) : xasprintf("/cell/%s", id);
+  if (systemd_mode)
+    return systemd_create(cfg, id, v2, rootless, cg, err);
   if (check_path(spec, err) < 0)
     return -1;
   oci_map own = {0};
@@ -370,17 +433,8 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
       goto fail;
     cgroup_map_add(&cg->paths, key, path);
   }
-  {
-    oci_resources copy = *r;
-    /* rootless: no default rules, as a v2 device program needs CAP_BPF;
-     * the user namespace already forbids mknod, /dev is bind mounts */
-    _cleanup_free_ oci_device_cgroup *dev =
-        rootless && !r->n_devices ? NULL
-                                  : device_rules(r, cfg, &copy.n_devices);
-    copy.devices = dev;
-    if (apply(&cg->paths, &copy, false, err) < 0)
-      goto fail;
-  }
+  if (apply_config(&cg->paths, cfg, rootless, err) < 0)
+    goto fail;
   if (v2) {
     cg_dir d;
     if (cg_open(".", cg_map_get(&cg->paths, "."), &d, err) < 0)
@@ -417,13 +471,17 @@ static int move_self(const oci_map *to, cell_error_t *err) {
   return move_pid(to, 0, err);
 }
 
-int cgroup_enter_pid(const cell_cgroup *cg, int pid, cell_error_t *err) {
+int cgroup_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err) {
+  if (cg->sd_unit)
+    return systemd_enter(cg, pid, err);
   if (cg->v2fd >= 0 || !cg->paths.len)
     return 0;
   return move_pid(&cg->paths, pid, err);
 }
 
 int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err) {
+  if (cg->sd_unit)
+    return systemd_enter(cg, getpid(), err);
   if (cg->v2fd >= 0 || !cg->paths.len)
     return 0;
   return move_self(&cg->paths, err);
@@ -441,6 +499,9 @@ void cgroup_free(cell_cgroup *cg) {
   cg->v2fd = -1;
   cgroup_map_free(&cg->paths);
   cgroup_map_free(&cg->saved);
+  free(cg->sd_unit);
+  free(cg->sd_slice);
+  cg->sd_unit = cg->sd_slice = NULL;
 }
 
 /* ---- processes ----------------------------------------------------- */
@@ -461,24 +522,50 @@ static int pid_cmp(const void *a, const void *b) {
   return *(const pid_t *)a - *(const pid_t *)b;
 }
 
-static int read_pids(const char *key, const char *path, pid_t **out, size_t *n,
-                     cell_error_t *err) {
-  _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, path);
+/* Appends the pids of dir's cgroup.procs and of every cgroup below it:
+ * what runs in the container may make cgroups of its own (systemd, a
+ * nested runtime).  A cgroup that vanished meanwhile holds none. */
+static int collect_pids(const char *dir, bool top, pid_t **out, size_t *n,
+                        size_t *cap, cell_error_t *err) {
+  _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir);
   _cleanup_free_ char *data = NULL;
-  *out = NULL;
-  *n = 0;
   if (read_file_at(AT_FDCWD, p, &data, NULL, err) < 0)
-    return -1;
-  size_t cap = 0;
+    return top || errno != ENOENT ? -1 : 0;
   for (char *s = data; *s;) {
     char *end;
     long v = strtol(s, &end, 10);
     if (end == s)
       break;
-    if (*n == cap)
-      *out = xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(pid_t));
+    if (*n == *cap)
+      *out = xrealloc(*out, (*cap = *cap ? *cap * 2 : 16) * sizeof(pid_t));
     (*out)[(*n)++] = (pid_t)v;
     s = end + (*end == '\n');
+  }
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int rc = 0;
+  while (d && rc == 0 && (e = readdir(d)))
+    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") &&
+        strcmp(e->d_name, "..")) {
+      _cleanup_free_ char *sub = xasprintf("%s/%s", dir, e->d_name);
+      rc = collect_pids(sub, false, out, n, cap, err);
+    }
+  if (d)
+    closedir(d);
+  return rc;
+}
+
+static int read_pids(const char *key, const char *path, pid_t **out, size_t *n,
+                     cell_error_t *err) {
+  _cleanup_free_ char *dir = xasprintf(CG_MOUNT "/%s%s", key, path);
+  size_t cap = 0;
+  *out = NULL;
+  *n = 0;
+  if (collect_pids(dir, true, out, n, &cap, err) < 0) {
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return -1;
   }
   /* v1 may list a pid twice */
   qsort(*out, *n, sizeof(pid_t), pid_cmp);
@@ -524,6 +611,25 @@ static void nap(long ms) {
   nanosleep(&ts, NULL);
 }
 
+/* Removes dir and the cgroups the container made below it, deepest
+ * first. */
+static void rmdir_tree(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d)))
+    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") &&
+        strcmp(e->d_name, "..")) {
+      _cleanup_free_ char *sub = xasprintf("%s/%s", dir, e->d_name);
+      rmdir_tree(sub);
+    }
+  if (d)
+    closedir(d);
+  int tries = 0;
+  /* a killed task leaves its cgroup a moment after it exits */
+  while (rmdir(dir) < 0 && errno == EBUSY && tries++ < 200)
+    nap(5);
+}
+
 int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
   if (!paths->len)
     return 0;
@@ -543,10 +649,14 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
   for (size_t i = 0; i < paths->len; i++) {
     _cleanup_free_ char *p =
         xasprintf(CG_MOUNT "/%s%s", paths->items[i].key, paths->items[i].value);
-    int tries = 0;
-    /* a killed task leaves its cgroup a moment after it exits */
-    while (rmdir(p) < 0 && errno == EBUSY && tries++ < 200)
-      nap(5);
+    if (getxattr(p, "trusted.delegate", NULL, 0) >= 0) {
+      /* a systemd scope (Delegate=yes marks it): systemd removes it once
+       * empty and then forgets the unit; removed under it, the unit may
+       * linger active */
+      for (int tries = 0; tries < 400 && access(p, F_OK) == 0; tries++)
+        nap(5);
+    }
+    rmdir_tree(p);
     if (access(p, F_OK) == 0 && rc == 0)
       rc = cell_errno(err, "remove cgroup `%s`", p);
   }

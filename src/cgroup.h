@@ -21,6 +21,10 @@ typedef struct {
   int v2fd;      /* v2-only host: the cgroup dir, for CLONE_INTO_CGROUP */
   /* v1: where the caller was before cgroup_enter_self(), to go back */
   oci_map saved;
+  /* systemd driver: the scope is made when its first pid is known, and
+   * the resources applied then */
+  char *sd_unit, *sd_slice;
+  const oci_config *cfg;
 } cell_cgroup;
 
 /* Creates the container's cgroup(s) and applies cfg's linux.resources.
@@ -36,9 +40,11 @@ int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err);
  * delegated v2 subtree if it can, else runs without a cgroup (with a
  * warning) when no resources are asked for. */
 void cgroup_set_rootless(int mode);
+/* --systemd-cgroup: the container's cgroup is a systemd scope. */
+void cgroup_set_systemd(bool on);
 /* v1: moves pid (the init, still waiting for the parent) into the cgroups;
  * a no-op when clone3 placed it (v2) or there are none. */
-int cgroup_enter_pid(const cell_cgroup *cg, int pid, cell_error_t *err);
+int cgroup_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err);
 int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err);
 /* Kills what is left in the cgroup(s) and removes them. */
 int cgroup_destroy(const oci_map *paths, cell_error_t *err);

@@ -49,4 +49,13 @@ int cgv2_apply(const cg_dir *d, const oci_resources *r, bool update,
  * (replacing the one attached before). */
 int cgv2_devices(const cg_dir *d, const oci_resources *r, cell_error_t *err);
 
+/* systemd driver (cgroup_systemd.c).  Parses cgroupsPath
+ * ("slice:prefix:name", empty for the default) into the scope's unit, its
+ * slice and its v2 path. */
+int cgsd_parse(const char *spec, const char *id, char **unit, char **slice,
+               char **path, cell_error_t *err);
+/* Has systemd start the scope with pid in it, and waits until it is. */
+int cgsd_start_scope(const char *unit, const char *slice, const char *path,
+                     int pid, const oci_resources *r, cell_error_t *err);
+
 #endif

@@ -81,7 +81,8 @@ static int parse_flags(int argc, char **argv, exec_flags *f) {
       {0}};
   int c;
   unsigned long n;
-  while ((c = getopt_long_only(argc, argv, "+tde:u:g:c:p:", opts, NULL)) != -1) {
+  while ((c = getopt_long_only(argc, argv, "+tde:u:g:c:p:", opts, NULL)) !=
+         -1) {
     switch (c) {
     case 'p':
     case O_PROCESS:

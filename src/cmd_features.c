@@ -58,14 +58,13 @@ int cmd_features(const cell_globals *gl, int argc, char **argv) {
   yajl_gen_map_open(g);
   strs(g, "namespaces", ns);
   strs(g, "capabilities", process_cap_names);
-  /* cgroupfs driver for v1 and v2 (rdma where the controller is);
-   * no systemd driver */
+  /* cgroupfs driver for v1 and v2 (rdma where the controller is); the
+   * systemd driver for the system manager on v2, not a user manager */
   str(g, "cgroup");
   yajl_gen_map_open(g);
   for (const char *const *k = cgroup_keys; *k; k++) {
     str(g, *k);
-    yajl_gen_bool(g, !strcmp(*k, "v1") || !strcmp(*k, "v2") ||
-                         !strcmp(*k, "rdma"));
+    yajl_gen_bool(g, strcmp(*k, "systemdUser") != 0);
   }
   yajl_gen_map_close(g);
   str(g, "seccomp");

@@ -508,7 +508,7 @@ int container_take_fds(int sync_fd, const oci_config *cfg, bool terminal,
 /* The init reports in the order init_main() runs; each conditional
  * message here matches a conditional send there. */
 static int stage_follow_init(const create_opts *o, cell_created *cc,
-                             const ns_plan *plan, const cell_cgroup *cg,
+                             const ns_plan *plan, cell_cgroup *cg,
                              bool move_child, int *init_pid,
                              cell_error_t *err) {
   const oci_config *cfg = cc->cfg;
@@ -521,8 +521,12 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
       return -1;
     if (plan->new_user && ns_write_id_maps(cfg, *init_pid, err) < 0)
       return -1;
-    if (move_child && cgroup_enter_pid(cg, *init_pid, err) < 0)
+    if (move_child && cgroup_enter_pid(cg, *init_pid, err) < 0) {
+      /* a cgroup that turned out not to be ours is not removed */
+      if (!cg->paths.len)
+        cgroup_map_free(&cc->c.st.cgroup_paths);
       return -1;
+    }
     if (sync_send(cc->sync_fd, SYNC_USERNS_DONE, 0, NULL, 0, -1, err) < 0)
       return -1;
   }
@@ -651,8 +655,11 @@ int container_create(const create_opts *o, cell_created *cc,
   int clone_flags = slow ? 0 : plan.new_flags;
   if (move_child)
     clone_flags &= ~CLONE_NEWCGROUP;
-  if (!move_child && cgroup_enter_self(&cg, err) < 0)
+  if (!move_child && cgroup_enter_self(&cg, err) < 0) {
+    if (!cg.paths.len) /* not ours: see stage_follow_init */
+      cgroup_map_free(&cc->c.st.cgroup_paths);
     goto out;
+  }
   int init_pid = clone_init(clone_flags, &cc->pidfd, cg.v2fd);
   if (init_pid < 0 && cg.v2fd >= 0 &&
       (errno == E2BIG || errno == EINVAL || errno == ENOSYS)) {

@@ -172,12 +172,50 @@ static void strv_free(oci_strv *v) {
   v->len = 0;
 }
 
-static int enter_cgroups(const oci_strv *targets, int pid, cell_error_t *err) {
+/* The v2 cgroup the init is in now, as a cgroup.procs path, when it is
+ * strictly below the container's cgroup `base` of hierarchy `key`. */
+static char *init_cgroup_procs(const cell_state *st, const char *key,
+                               const char *base) {
+  _cleanup_free_ char *p = xasprintf("/proc/%d/cgroup", st->pid), *text = NULL;
+  cell_error_t e = {0};
+  if (read_file_at(AT_FDCWD, p, &text, NULL, &e) < 0)
+    return NULL;
+  char *l = strstr(text, "0::");
+  if (!l || (l != text && l[-1] != '\n'))
+    return NULL;
+  l += 3;
+  l[strcspn(l, "\n")] = '\0';
+  size_t n = strlen(base);
+  if (strncmp(l, base, n) || l[n] != '/' ||
+      proc_start_time(st->pid) != st->pid_start)
+    return NULL;
+  return xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, l);
+}
+
+static int enter_cgroups(const cell_state *st, const oci_strv *targets, int pid,
+                         cell_error_t *err) {
+  const oci_map *m = &st->cgroup_paths;
   char buf[16];
   int n = snprintf(buf, sizeof buf, "%d", pid);
-  for (size_t i = 0; i < targets->len; i++)
-    if (write_file_at(AT_FDCWD, targets->items[i], buf, (size_t)n, 0, err) < 0)
+  for (size_t i = 0; i < targets->len; i++) {
+    if (write_file_at(AT_FDCWD, targets->items[i], buf, (size_t)n, 0, err) == 0)
+      continue;
+    /* v2 allows no process in a cgroup whose children have controllers
+     * (systemd in the container made them): the init's own cgroup then,
+     * as runc does */
+    const char *key = i < m->len ? m->items[i].key : "";
+    _cleanup_free_ char *own =
+        i < m->len
+            ? xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, m->items[i].value)
+            : NULL;
+    _cleanup_free_ char *alt =
+        err->errnum == EBUSY && own && !strcmp(own, targets->items[i]) &&
+                (!strcmp(key, ".") || !strcmp(key, "unified"))
+            ? init_cgroup_procs(st, key, m->items[i].value)
+            : NULL;
+    if (!alt || write_file_at(AT_FDCWD, alt, buf, (size_t)n, 0, err) < 0)
       return cell_err_prefix(err, "join the container's cgroup");
+  }
   return 0;
 }
 
@@ -444,7 +482,7 @@ int exec_start(const cell_container *c, const oci_config *cfg,
 
   sync_hdr h;
   if (targets.len) {
-    if (enter_cgroups(&targets, helper, err) < 0 ||
+    if (enter_cgroups(st, &targets, helper, err) < 0 ||
         sync_send(sv[0], SYNC_START, 0, NULL, 0, -1, err) < 0) {
       kill(helper, SIGKILL);
       goto out;

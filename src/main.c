@@ -143,8 +143,7 @@ int main(int argc, char **argv) {
     if (g.systemd_cgroup && access("/run/systemd/system", F_OK) != 0)
       return cli_fail("--systemd-cgroup: systemd is not running on this "
                       "host");
-    if (g.systemd_cgroup)
-      return cli_fail("--systemd-cgroup: not supported yet");
+    cgroup_set_systemd(g.systemd_cgroup);
     if (!g.root)
       g.root = state_default_root();
     /* each command parses its own options from its name on; optind 0

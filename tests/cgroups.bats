@@ -699,6 +699,29 @@ cell_from_cg() {
   [ ! -e "$deleg/$ID" ]
 }
 
+# Two containers, one cgroupsPath: the second create must fail without
+# touching the first (its cleanup would otherwise kill the first's init).
+@test "cgroups: a cgroupsPath that holds another container's processes is refused" {
+  make_bundle /bin/sleep 1000
+  cfg '.linux.cgroupsPath = "/cell-shared-" + $n' --arg n "$$"
+  new_id
+  local first=$ID
+  cell_run_detached "$first"
+  local pid
+  pid=$(state_field "$first" .pid)
+  new_id
+  run_cell run -d --bundle "$BUNDLE" "$ID"
+  echo "status=$status stderr=$stderr" >&2
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"cell-shared-$$"*"holds processes already"* ]]
+  run_cell state "$ID"
+  [ "$status" -ne 0 ]
+  pid_alive "$pid"
+  [ "$(state_field "$first" .status)" = running ]
+  cell_as delete --force "$first"
+  ! ls -d /sys/fs/cgroup/cell-shared-$$ /sys/fs/cgroup/*/cell-shared-$$ 2>/dev/null
+}
+
 @test "cgroups: the suite left no cgroup behind" {
   [[ -s $BATS_FILE_TMPDIR/ids ]] || skip "no container ids recorded"
   while read -r id; do
@@ -707,3 +730,4 @@ cell_from_cg() {
   done <"$BATS_FILE_TMPDIR/ids"
   ! ls -d /sys/fs/cgroup/net_cls,net_prio /sys/fs/cgroup/celltest-* 2>/dev/null
 }
+
