@@ -9,7 +9,6 @@
 #include "error.h"
 #include "sync_proto.h"
 
-
 int sync_send(int fd, enum sync_type type, int32_t value, const void *data,
               size_t len, int pass_fd, cell_error_t *err);
 /* Receives one message; *data (malloc'd, NUL-terminated) and *fd are set
