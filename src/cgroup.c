@@ -147,32 +147,30 @@ bool cg_resources_asked(const oci_resources *r) {
                         r->n_hugepage_limits || r->n_rdma || r->unified.len);
 }
 
+struct own_ctx {
+  bool v2;
+  oci_map *out;
+};
+
+static int add_own(char *ctl, char *path, void *arg) {
+  struct own_ctx *c = arg;
+  const char *key = ctl;
+  if (!*ctl)
+    key = c->v2 ? "." : "unified";
+  else if (!strncmp(ctl, "name=", 5))
+    key = ctl + 5;
+  else if (c->v2)
+    return 0;
+  _cleanup_free_ char *dir = xasprintf(CG_MOUNT "/%s", key);
+  if (access(dir, F_OK) == 0)
+    cgroup_map_add(c->out, key, path);
+  return 0;
+}
+
 /* The caller's cgroup in every mounted hierarchy, keyed like paths. */
 static int own_cgroups(bool v2, oci_map *out, cell_error_t *err) {
-  _cleanup_free_ char *data = NULL;
-  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &data, NULL, err) < 0)
-    return -1;
-  char *save = NULL;
-  for (char *line = strtok_r(data, "\n", &save); line;
-       line = strtok_r(NULL, "\n", &save)) {
-    char *ctl = strchr(line, ':');
-    char *path = ctl ? strchr(ctl + 1, ':') : NULL;
-    if (!path)
-      continue;
-    *path++ = '\0';
-    ctl++;
-    const char *key = ctl;
-    if (!*ctl)
-      key = v2 ? "." : "unified";
-    else if (!strncmp(ctl, "name=", 5))
-      key = ctl + 5;
-    else if (v2)
-      continue;
-    _cleanup_free_ char *dir = xasprintf(CG_MOUNT "/%s", key);
-    if (access(dir, F_OK) == 0)
-      cgroup_map_add(out, key, path);
-  }
-  return 0;
+  struct own_ctx c = {v2, out};
+  return proc_cgroups(0, add_own, &c, err) < 0 ? -1 : 0;
 }
 
 /* ---- creation ------------------------------------------------------ */

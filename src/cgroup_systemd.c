@@ -381,16 +381,8 @@ int cgsd_parse(const char *spec, const char *id, char **unit, char **slice,
 
 /* Is pid in the v2 cgroup path yet? */
 static bool pid_in(int pid, const char *path) {
-  _cleanup_free_ char *p = xasprintf("/proc/%d/cgroup", pid), *text = NULL;
-  cell_error_t e = {0};
-  if (read_file_at(AT_FDCWD, p, &text, NULL, &e) < 0)
-    return false;
-  for (char *l = text; l && *l;
-       l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-    if (!strncmp(l, "0::", 3) && !strncmp(l + 3, path, strlen(path)) &&
-        (l[3 + strlen(path)] == '\n' || !l[3 + strlen(path)]))
-      return true;
-  return false;
+  _cleanup_free_ char *now = proc_cgroup_v2(pid);
+  return now && !strcmp(now, path);
 }
 
 int cgsd_start_scope(const char *unit, const char *slice, const char *path,

@@ -176,20 +176,12 @@ static void strv_free(oci_strv *v) {
  * strictly below the container's cgroup `base` of hierarchy `key`. */
 static char *init_cgroup_procs(const cell_state *st, const char *key,
                                const char *base) {
-  _cleanup_free_ char *p = xasprintf("/proc/%d/cgroup", st->pid), *text = NULL;
-  cell_error_t e = {0};
-  if (read_file_at(AT_FDCWD, p, &text, NULL, &e) < 0)
-    return NULL;
-  char *l = strstr(text, "0::");
-  if (!l || (l != text && l[-1] != '\n'))
-    return NULL;
-  l += 3;
-  l[strcspn(l, "\n")] = '\0';
+  _cleanup_free_ char *now = proc_cgroup_v2(st->pid);
   size_t n = strlen(base);
-  if (strncmp(l, base, n) || l[n] != '/' ||
+  if (!now || strncmp(now, base, n) || now[n] != '/' ||
       proc_start_time(st->pid) != st->pid_start)
     return NULL;
-  return xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, l);
+  return xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, now);
 }
 
 static int enter_cgroups(const cell_state *st, const oci_strv *targets, int pid,

@@ -65,6 +65,19 @@ static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
   return 0;
 }
 
+struct hier_ctx {
+  int tmpfd;
+  bool cgns;
+  unsigned long flags;
+  cell_error_t *err;
+};
+
+static int mount_one(char *controllers, char *path, void *arg) {
+  struct hier_ctx *h = arg;
+  return mount_hierarchy(h->tmpfd, controllers, path, h->cgns, h->flags,
+                         h->err) < 0;
+}
+
 static int mount_v1(int rootfd, int destfd, const char *dest, bool cgns,
                     unsigned long flags, cell_error_t *err) {
   char p[FDPATH_MAX];
@@ -78,20 +91,12 @@ static int mount_v1(int rootfd, int destfd, const char *dest, bool cgns,
   if (tmpfd < 0)
     return -1;
 
-  _cleanup_free_ char *data = NULL;
-  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &data, NULL, err) < 0)
+  struct hier_ctx h = {tmpfd, cgns, flags, err};
+  int r = proc_cgroups(0, mount_one, &h, err);
+  if (r < 0)
     return -1;
-  char *save = NULL;
-  for (char *line = strtok_r(data, "\n", &save); line;
-       line = strtok_r(NULL, "\n", &save)) {
-    char *c = strchr(line, ':');
-    char *path = c ? strchr(c + 1, ':') : NULL;
-    if (!path)
-      continue;
-    *path++ = '\0';
-    if (mount_hierarchy(tmpfd, c + 1, path, cgns, flags, err) < 0)
-      return cell_err_prefix(err, "`%s`", dest);
-  }
+  if (r > 0)
+    return cell_err_prefix(err, "`%s`", dest);
   if ((flags & MS_RDONLY) &&
       mount(NULL, fdpath(tmpfd, p), NULL, MS_REMOUNT | tflags | MS_RDONLY,
             "mode=755") < 0)

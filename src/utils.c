@@ -208,3 +208,42 @@ int unix_send_fd(const char *path, const char *what, const char *data,
     return cell_errno(err, "%s: send to `%s`", what, path);
   return 0;
 }
+
+int proc_cgroups(int pid, int (*fn)(char *controllers, char *path, void *arg),
+                 void *arg, cell_error_t *err) {
+  char file[32];
+  if (pid)
+    snprintf(file, sizeof file, "/proc/%d/cgroup", pid);
+  else
+    snprintf(file, sizeof file, "/proc/self/cgroup");
+  _cleanup_free_ char *data = NULL;
+  if (read_file_at(AT_FDCWD, file, &data, NULL, err) < 0)
+    return -1;
+  char *save = NULL;
+  for (char *line = strtok_r(data, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *ctl = strchr(line, ':');
+    char *path = ctl ? strchr(ctl + 1, ':') : NULL;
+    if (!path)
+      continue;
+    *path++ = '\0';
+    int r = fn(ctl + 1, path, arg);
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
+static int find_v2(char *ctl, char *path, void *arg) {
+  if (*ctl)
+    return 0;
+  *(char **)arg = xstrdup(path);
+  return 1;
+}
+
+char *proc_cgroup_v2(int pid) {
+  char *path = NULL;
+  cell_error_t e = {0};
+  proc_cgroups(pid, find_v2, &path, &e);
+  return path;
+}
