@@ -401,3 +401,19 @@ NEWER_THAN_CLONE3='["clone3", "close_range", "openat2", "pidfd_getfd",
   # the cache lives in the user's own state root
   [[ -n $(ls "$ROOT/.seccomp-cache") ]]
 }
+
+# The exec shim (src/shim) is exec'd with execveat after the filter is
+# loaded.  A profile that denies execveat must not break the container:
+# cell then execs the program directly (the shim's protection is lost for
+# that container, the program runs as it would without a shim).
+@test "seccomp: a profile that denies execveat still runs the program" {
+  sc_bundle sh -c 'echo ran; grep "^Seccomp:" /proc/self/status'
+  set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+    {"names": ["execveat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+  new_id
+  run_bundle "$ID"
+  echo "$output $stderr"
+  [ "$status" -eq 0 ]
+  [[ $output == *ran* ]]
+  [[ $output == *$'Seccomp:\t2'* ]]
+}
