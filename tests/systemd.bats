@@ -65,8 +65,14 @@ boot_systemd() {
     in_sd test -S /run/systemd/private 2>/dev/null && break
     sleep 0.5
   done
-  timeout 120 "$CELL" --root "$SD_ROOT" exec "$SD_ID" \
-    systemctl is-system-running --wait </dev/null
+  # "degraded" (a unit of the host's failed in here) still has a working
+  # manager: list what failed, for the log
+  local st
+  st=$(timeout 120 "$CELL" --root "$SD_ROOT" exec "$SD_ID" \
+    systemctl is-system-running --wait </dev/null)
+  echo "systemd in the container: $st" >&2
+  [[ $st == degraded ]] && in_sd systemctl --failed --no-pager >&2
+  [[ $st == running || $st == degraded ]]
 }
 
 setup_file() {
