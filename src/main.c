@@ -16,22 +16,38 @@ static const struct {
   const char *name;
   cell_cmd_fn fn;
   const char *help;
+  const char *synopsis; /* for `cell COMMAND --help` */
 } commands[] = {
-    {"create", cmd_create, "create a container"},
-    {"start", cmd_start, "run the user process of a created container"},
-    {"state", cmd_state, "print the state of a container"},
-    {"kill", cmd_kill, "send a signal to the container's init"},
-    {"delete", cmd_delete, "delete a container and what it holds"},
-    {"run", cmd_run, "create and start a container"},
-    {"list", cmd_list, "list containers"},
-    {"spec", cmd_spec, "write a default config.json"},
-    {"features", cmd_features, "print the features document"},
-    {"update", cmd_update, "change the cgroup limits of a container"},
-    {"pause", cmd_pause, "freeze every process of a container"},
-    {"resume", cmd_resume, "thaw a paused container"},
-    {"ps", cmd_ps, "list the processes of a container"},
-    {"events", cmd_events, "print stats and OOM events of a container"},
-    {"exec", cmd_exec, "run a new process in a container"},
+    {"create", cmd_create, "create a container",
+     "[--bundle DIR] [--pid-file F] [--console-socket SOCK] [--preserve-fds N] "
+     "[--no-pivot] [--no-new-keyring] ID"},
+    {"start", cmd_start, "run the user process of a created container", "ID"},
+    {"state", cmd_state, "print the state of a container", "ID"},
+    {"kill", cmd_kill, "send a signal to the container's init",
+     "[--all] ID [SIGNAL]"},
+    {"delete", cmd_delete, "delete a container and what it holds",
+     "[--force] ID"},
+    {"run", cmd_run, "create and start a container",
+     "[--bundle DIR] [--detach] [--pid-file F] [--console-socket SOCK] "
+     "[--preserve-fds N] [--no-pivot] [--no-new-keyring] ID"},
+    {"list", cmd_list, "list containers", "[--format table|json] [--quiet]"},
+    {"spec", cmd_spec, "write a default config.json",
+     "[--rootless] [--bundle DIR]"},
+    {"features", cmd_features, "print the features document", ""},
+    {"update", cmd_update, "change the cgroup limits of a container",
+     "[--resources FILE|-] [--memory N] [--cpu-quota N] [--pids-limit N] ... "
+     "ID"},
+    {"pause", cmd_pause, "freeze every process of a container", "ID"},
+    {"resume", cmd_resume, "thaw a paused container", "ID"},
+    {"ps", cmd_ps, "list the processes of a container",
+     "[--format table|json] ID"},
+    {"events", cmd_events, "print stats and OOM events of a container",
+     "[--stats] [--interval D] ID"},
+    {"exec", cmd_exec, "run a new process in a container",
+     "[--process F] [--tty] [--console-socket SOCK] [--detach] [--pid-file F] "
+     "[--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids G]... "
+     "[--cap CAP]... [--no-new-privs] [--preserve-fds N] [--cgroup SUB] "
+     "[--ignore-paused] ID [CMD ARGS...]"},
 };
 
 static void usage(FILE *f) {
@@ -140,6 +156,14 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(commands[i].name, name))
       continue;
+    /* only right after the name: later, --help may be the container's */
+    if (argc - optind >= 2 && (!strcmp(argv[optind + 1], "--help") ||
+                               !strcmp(argv[optind + 1], "-h"))) {
+      printf("usage: cell %s%s%s\n%s; see cell-%s(8)\n", name,
+             *commands[i].synopsis ? " " : "", commands[i].synopsis,
+             commands[i].help, name);
+      return 0;
+    }
     if (g.systemd_cgroup && access("/run/systemd/system", F_OK) != 0)
       return cli_fail("--systemd-cgroup: systemd is not running on this "
                       "host");

@@ -303,3 +303,24 @@ TRAP_SCRIPT='trap "echo TERM > /tmp/got; exit 0" TERM; echo ready > /tmp/ready; 
   [ "$status" -eq 1 ]
   [[ $output == "cell: --rootless: expected auto, true or false, got \`maybe\`" ]]
 }
+
+@test "cli: COMMAND --help prints its usage; a --help for the container is passed on" {
+  local c
+  for c in create start state kill delete run list spec features update pause \
+    resume ps events exec; do
+    run_cell "$c" --help
+    [ "$status" -eq 0 ] || fail "$c --help: status $status"
+    [[ ${lines[0]} == "usage: cell $c"* ]] || fail "$c --help: ${lines[0]}"
+    [[ $output == *"cell-$c(8)"* ]]
+  done
+  # podman probes `checkpoint --help`: a command cell lacks must fail
+  run_cell checkpoint --help
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"unknown command"* ]]
+  make_bundle /bin/sleep 1000
+  new_id
+  cell_run_detached "$ID"
+  run_cell exec "$ID" /bin/echo --help
+  [ "$status" -eq 0 ]
+  [ "$output" = --help ]
+}
