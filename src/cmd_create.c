@@ -12,11 +12,19 @@
 
 int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
                       bool *detach, char **bundle_out) {
-  enum { O_PIDFILE = 1, O_CONSOLE, O_PRESERVE, O_NOPIVOT, O_NOKEYRING };
+  enum {
+    O_PIDFILE = 1,
+    O_CONSOLE,
+    O_PRESERVE,
+    O_NOPIVOT,
+    O_NOKEYRING,
+    O_PIDFD
+  };
   static const struct option opts[] = {
       {"bundle", required_argument, NULL, 'b'},
       {"pid-file", required_argument, NULL, O_PIDFILE},
       {"console-socket", required_argument, NULL, O_CONSOLE},
+      {"pidfd-socket", required_argument, NULL, O_PIDFD},
       {"preserve-fds", required_argument, NULL, O_PRESERVE},
       {"no-pivot", no_argument, NULL, O_NOPIVOT},
       {"no-new-keyring", no_argument, NULL, O_NOKEYRING},
@@ -35,6 +43,9 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
       break;
     case O_CONSOLE:
       o->console_socket = optarg;
+      break;
+    case O_PIDFD:
+      o->pidfd_socket = optarg;
       break;
     case O_PRESERVE: {
       char *end;

@@ -29,7 +29,7 @@
 #define USAGE "[options] ID [COMMAND [ARGS...]]"
 
 typedef struct {
-  const char *process, *console_socket, *pid_file, *cwd, *user;
+  const char *process, *console_socket, *pid_file, *cwd, *user, *pidfd_socket;
   oci_strv env, caps, gids, cgroups; /* borrowed from argv */
   bool tty, detach, no_new_privs, ignore_paused;
   int preserve_fds;
@@ -61,12 +61,14 @@ static int parse_flags(int argc, char **argv, exec_flags *f) {
     O_NNP,
     O_PRESERVE,
     O_CGROUP,
-    O_IGNORE_PAUSED
+    O_IGNORE_PAUSED,
+    O_PIDFD
   };
   static const struct option opts[] = {
       {"process", required_argument, NULL, O_PROCESS},
       {"tty", no_argument, NULL, 't'},
       {"console-socket", required_argument, NULL, O_SOCK},
+      {"pidfd-socket", required_argument, NULL, O_PIDFD},
       {"detach", no_argument, NULL, 'd'},
       {"pid-file", required_argument, NULL, O_PIDFILE},
       {"cwd", required_argument, NULL, O_CWD},
@@ -96,6 +98,9 @@ static int parse_flags(int argc, char **argv, exec_flags *f) {
       break;
     case O_SOCK:
       f->console_socket = optarg;
+      break;
+    case O_PIDFD:
+      f->pidfd_socket = optarg;
       break;
     case O_PIDFILE:
       f->pid_file = optarg;
@@ -352,7 +357,9 @@ static int start(const cell_globals *g, exec_flags *f, int argc, char **argv,
                   .cgroups = &f->cgroups};
   if (exec_start(c, cfg, proc, &eo, ep, err) < 0)
     goto out;
-  if (f->pid_file && write_pid_file(f->pid_file, ep->pid, err) < 0) {
+  if ((f->pid_file && write_pid_file(f->pid_file, ep->pid, err) < 0) ||
+      (f->pidfd_socket && unix_send_fd(f->pidfd_socket, "--pidfd-socket",
+                                       "pidfd", 5, ep->pidfd, err) < 0)) {
     syscall(SYS_pidfd_send_signal, ep->pidfd, SIGKILL, NULL, 0);
     siginfo_t si;
     waitid(P_PIDFD, (id_t)ep->pidfd, &si, WEXITED);

@@ -573,6 +573,16 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
   return sync_expect(cc->sync_fd, SYNC_READY, &h, NULL, NULL, err);
 }
 
+/* A pidfd of pid (checked alive by the caller) to a --pidfd-socket
+ * listener, as runc sends one: the pid can then be waited on and
+ * signalled without the reuse race of a pid file. */
+int send_pidfd(const char *socket_path, int pid, cell_error_t *err) {
+  _cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0)
+    return cell_errno(err, "--pidfd-socket: pidfd_open %d", pid);
+  return unix_send_fd(socket_path, "--pidfd-socket", "pidfd", 5, fd, err);
+}
+
 static int stage_record(const create_opts *o, cell_created *cc,
                         cell_error_t *err) {
   if (o->pid_file) {
@@ -581,6 +591,8 @@ static int stage_record(const create_opts *o, cell_created *cc,
     if (write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
       return cell_err_prefix(err, "--pid-file");
   }
+  if (o->pidfd_socket)
+    return send_pidfd(o->pidfd_socket, cc->c.st.pid, err);
   return 0;
 }
 

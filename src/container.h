@@ -12,8 +12,9 @@
 typedef struct {
   const char *id, *bundle, *root;
   const char *pid_file, *console_socket;
-  int preserve_fds; /* including listen_fds */
-  int listen_fds;   /* socket activation (LISTEN_FDS meant for cell) */
+  const char *pidfd_socket; /* receives a pidfd of the init (runc's flag) */
+  int preserve_fds;         /* including listen_fds */
+  int listen_fds;           /* socket activation (LISTEN_FDS meant for cell) */
   bool no_pivot, no_new_keyring;
   bool via_run;    /* started over the sync socket, not the exec fifo */
   bool foreground; /* run without --detach: proxy a terminal, reap */
@@ -61,5 +62,8 @@ int container_saved_hooks(const cell_container *c, oci_config **cfg,
                           cell_error_t *err);
 /* delete: poststop hooks (failure is a warning) and the state directory. */
 int container_remove(cell_container *c, cell_error_t *err);
+
+/* Sends a pidfd of pid to the AF_UNIX socket (--pidfd-socket). */
+int send_pidfd(const char *socket_path, int pid, cell_error_t *err);
 
 #endif

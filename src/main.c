@@ -19,7 +19,8 @@ static const struct {
   const char *synopsis; /* for `cell COMMAND --help` */
 } commands[] = {
     {"create", cmd_create, "create a container",
-     "[--bundle DIR] [--pid-file F] [--console-socket SOCK] [--preserve-fds N] "
+     "[--bundle DIR] [--pid-file F] [--console-socket SOCK] [--pidfd-socket "
+     "SOCK] [--preserve-fds N] "
      "[--no-pivot] [--no-new-keyring] ID"},
     {"start", cmd_start, "run the user process of a created container", "ID"},
     {"state", cmd_state, "print the state of a container", "ID"},
@@ -29,7 +30,8 @@ static const struct {
      "[--force] ID"},
     {"run", cmd_run, "create and start a container",
      "[--bundle DIR] [--detach] [--pid-file F] [--console-socket SOCK] "
-     "[--preserve-fds N] [--no-pivot] [--no-new-keyring] ID"},
+     "[--pidfd-socket SOCK] [--preserve-fds N] [--no-pivot] "
+     "[--no-new-keyring] ID"},
     {"list", cmd_list, "list containers", "[--format table|json] [--quiet]"},
     {"spec", cmd_spec, "write a default config.json",
      "[--rootless] [--bundle DIR]"},
@@ -44,7 +46,8 @@ static const struct {
     {"events", cmd_events, "print stats and OOM events of a container",
      "[--stats] [--interval D] ID"},
     {"exec", cmd_exec, "run a new process in a container",
-     "[--process F] [--tty] [--console-socket SOCK] [--detach] [--pid-file F] "
+     "[--process F] [--tty] [--console-socket SOCK] [--pidfd-socket SOCK] "
+     "[--detach] [--pid-file F] "
      "[--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids G]... "
      "[--cap CAP]... [--no-new-privs] [--preserve-fds N] [--cgroup SUB] "
      "[--ignore-paused] ID [CMD ARGS...]"},

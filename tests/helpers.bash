@@ -17,7 +17,7 @@ PROBES=$PROBES_SRC/bin
 # look for mounts, state and processes that point into it.
 TEST_TOP=${CELL_TEST_TOP:-/tmp/cell-tests}
 ROOTLESS_USER=${CELL_ROOTLESS_USER:-celltest}
-PROBE_NAMES="fds pid sched hookdump recvtty"
+PROBE_NAMES="fds pid sched hookdump recvtty recvfd"
 
 fail() {
   echo "FAIL: $*" >&2

@@ -324,3 +324,36 @@ TRAP_SCRIPT='trap "echo TERM > /tmp/got; exit 0" TERM; echo ready > /tmp/ready; 
   [ "$status" -eq 0 ]
   [ "$output" = --help ]
 }
+
+# runc's --pidfd-socket: the listener gets a pidfd of the container's init
+# (create) or of the exec'd process; recvfd prints the pid that the fd's
+# fdinfo names (only a pidfd has one) and sees the process end through it.
+@test "cli: --pidfd-socket sends a pidfd of the init (create) and of an exec'd process" {
+  build_probes
+  make_bundle /bin/sleep 1000
+  new_id
+  "$PROBES/recvfd" "$T/p1.sock" >"$T/p1.out" 2>"$T/p1.err" &
+  BG_PIDS+=($!)
+  wait_for test -S "$T/p1.sock"
+  cell_create "$ID" --pidfd-socket "$T/p1.sock" || fail "create: $(cat "$T/$ID.err")"
+  wait_for grep -q 'name=' "$T/p1.out"
+  local pid
+  pid=$(state_field "$ID" .pid)
+  grep -qx "name=pidfd pid=$pid" "$T/p1.out" || fail "got: $(cat "$T/p1.out")"
+  cell_as start "$ID"
+  "$PROBES/recvfd" "$T/p2.sock" wait >"$T/p2.out" 2>"$T/p2.err" &
+  BG_PIDS+=($!)
+  wait_for test -S "$T/p2.sock"
+  run_cell exec -d --pidfd-socket "$T/p2.sock" --pid-file "$T/exec.pid" \
+    "$ID" /bin/sleep 1
+  [ "$status" -eq 0 ]
+  wait_for grep -q 'exited' "$T/p2.out"
+  grep -qx "name=pidfd pid=$(cat "$T/exec.pid")" "$T/p2.out"
+  # nobody listening: create fails, names the flag, leaves nothing
+  new_id
+  run_cell create --bundle "$BUNDLE" --pidfd-socket "$T/none.sock" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"--pidfd-socket"* ]]
+  run_cell state "$ID"
+  [ "$status" -ne 0 ]
+}
