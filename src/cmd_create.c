@@ -18,7 +18,8 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
     O_PRESERVE,
     O_NOPIVOT,
     O_NOKEYRING,
-    O_PIDFD
+    O_PIDFD,
+    O_KEEP
   };
   static const struct option opts[] = {
       {"bundle", required_argument, NULL, 'b'},
@@ -29,6 +30,7 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
       {"no-pivot", no_argument, NULL, O_NOPIVOT},
       {"no-new-keyring", no_argument, NULL, O_NOKEYRING},
       {"detach", no_argument, NULL, 'd'},
+      {"keep", no_argument, NULL, O_KEEP},
       {0}};
   const char *bundle = ".";
   int c;
@@ -66,6 +68,12 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
     case 'd':
       if (run) {
         *detach = true;
+        break;
+      }
+      return cli_fail("%s: unknown option `%s`", argv[0], argv[optind - 1]);
+    case O_KEEP:
+      if (run) {
+        o->keep = true;
         break;
       }
       /* fall through */

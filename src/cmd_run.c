@@ -22,6 +22,9 @@ int cmd_run(const cell_globals *g, int argc, char **argv) {
   if (parse_create_opts(argc, argv, &o, true, &detach, &bundle))
     return 1;
   o.foreground = !detach;
+  if (o.keep && detach)
+    return cli_fail("run: --keep and --detach: a detached container is kept "
+                    "anyway");
   sigset_t set;
   forwarded_signals(&set);
   cell_created cc;
@@ -51,7 +54,7 @@ int cmd_run(const cell_globals *g, int argc, char **argv) {
     close(cc.pidfd);
     cc.pidfd = -1;
     /* a concurrent `delete --force` may have removed it already */
-    if (state_relock(&cc.c, &err) == 0 &&
+    if (!o.keep && state_relock(&cc.c, &err) == 0 &&
         faccessat(cc.c.dirfd, "state.json", F_OK, 0) == 0 &&
         container_remove(&cc.c, &err) < 0)
       cell_warn("%s", err.msg);

@@ -18,6 +18,7 @@ typedef struct {
   bool no_pivot, no_new_keyring;
   bool via_run;    /* started over the sync socket, not the exec fifo */
   bool foreground; /* run without --detach: proxy a terminal, reap */
+  bool keep;       /* run --keep: the stopped container stays for delete */
 } create_opts;
 
 typedef struct {

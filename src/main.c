@@ -29,7 +29,8 @@ static const struct {
     {"delete", cmd_delete, "delete a container and what it holds",
      "[--force] ID"},
     {"run", cmd_run, "create and start a container",
-     "[--bundle DIR] [--detach] [--pid-file F] [--console-socket SOCK] "
+     "[--bundle DIR] [--detach] [--keep] [--pid-file F] "
+     "[--console-socket SOCK] "
      "[--pidfd-socket SOCK] [--preserve-fds N] [--no-pivot] "
      "[--no-new-keyring] ID"},
     {"list", cmd_list, "list containers", "[--format table|json] [--quiet]"},

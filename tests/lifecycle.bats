@@ -357,3 +357,25 @@ TRAP_SCRIPT='trap "echo TERM > /tmp/got; exit 0" TERM; echo ready > /tmp/ready; 
   run_cell state "$ID"
   [ "$status" -ne 0 ]
 }
+
+# runc's run --keep: the foreground run returns the status, the stopped
+# container stays for state, and delete (with its poststop hook) removes it.
+@test "cli: run --keep leaves the stopped container until delete" {
+  make_bundle /bin/sh -c 'exit 3'
+  cfg '.hooks.poststop = [{"path":"/bin/sh","args":["sh","-c","touch $0",$f]}]' \
+    --arg f "$T/poststop"
+  new_id
+  run_cell run --keep --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 3 ]
+  [ "$(state_field "$ID" .status)" = stopped ]
+  [ ! -e "$T/poststop" ]
+  cell_as delete "$ID"
+  [ -e "$T/poststop" ]
+  run_cell state "$ID"
+  [ "$status" -ne 0 ]
+  [ -z "$(ls -A "$ROOT")" ]
+  new_id
+  run_cell run --keep --detach --bundle "$BUNDLE" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"--keep"* ]]
+}
