@@ -396,13 +396,13 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
   bool asked = cg_resources_asked(r);
   bool v2 = cgroup_is_v2(),
        rootless = rootless_mode < 0 ? geteuid() != 0 : rootless_mode;
+  if (systemd_mode)
+    return systemd_create(cfg, id, v2, rootless, cg, err);
   const char *spec = cfg->linux_.cgroups_path;
   _cleanup_free_ char *def = NULL;
   if (!spec || !*spec)
     spec = def =
         rootless ? xasprintf("cell-%s", id) : xasprintf("/cell/%s", id);
-  if (systemd_mode)
-    return systemd_create(cfg, id, v2, rootless, cg, err);
   if (check_path(spec, err) < 0)
     return -1;
   oci_map own = {0};

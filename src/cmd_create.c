@@ -66,14 +66,9 @@ int parse_create_opts(int argc, char **argv, create_opts *o, bool run,
       o->no_new_keyring = true;
       break;
     case 'd':
+    case O_KEEP: /* run's own */
       if (run) {
-        *detach = true;
-        break;
-      }
-      return cli_fail("%s: unknown option `%s`", argv[0], argv[optind - 1]);
-    case O_KEEP:
-      if (run) {
-        o->keep = true;
+        *(c == 'd' ? detach : &o->keep) = true;
         break;
       }
       /* fall through */

@@ -521,12 +521,8 @@ static int stage_follow_init(const create_opts *o, cell_created *cc,
       return -1;
     if (plan->new_user && ns_write_id_maps(cfg, *init_pid, err) < 0)
       return -1;
-    if (move_child && cgroup_enter_pid(cg, *init_pid, err) < 0) {
-      /* a cgroup that turned out not to be ours is not removed */
-      if (!cg->paths.len)
-        cgroup_map_free(&cc->c.st.cgroup_paths);
+    if (move_child && cgroup_enter_pid(cg, *init_pid, err) < 0)
       return -1;
-    }
     if (sync_send(cc->sync_fd, SYNC_USERNS_DONE, 0, NULL, 0, -1, err) < 0)
       return -1;
   }
@@ -667,11 +663,8 @@ int container_create(const create_opts *o, cell_created *cc,
   int clone_flags = slow ? 0 : plan.new_flags;
   if (move_child)
     clone_flags &= ~CLONE_NEWCGROUP;
-  if (!move_child && cgroup_enter_self(&cg, err) < 0) {
-    if (!cg.paths.len) /* not ours: see stage_follow_init */
-      cgroup_map_free(&cc->c.st.cgroup_paths);
+  if (!move_child && cgroup_enter_self(&cg, err) < 0)
     goto out;
-  }
   int init_pid = clone_init(clone_flags, &cc->pidfd, cg.v2fd);
   if (init_pid < 0 && cg.v2fd >= 0 &&
       (errno == E2BIG || errno == EINVAL || errno == ENOSYS)) {
@@ -733,6 +726,10 @@ int container_create(const create_opts *o, cell_created *cc,
   }
   r = 0;
 out:
+  /* entering dropped a cgroup that turned out not to be ours (a systemd
+   * unit of that name): the cleanup must not remove it */
+  if (r < 0 && !cg.paths.len)
+    cgroup_map_free(&cc->c.st.cgroup_paths);
   ns_plan_close(&plan);
   cgroup_free(&cg);
   cell_seccomp_prog_free(&sp);

@@ -172,13 +172,22 @@ static void strv_free(oci_strv *v) {
   v->len = 0;
 }
 
-/* The v2 cgroup the init is in now, as a cgroup.procs path, when it is
- * strictly below the container's cgroup `base` of hierarchy `key`. */
-static char *init_cgroup_procs(const cell_state *st, const char *key,
-                               const char *base) {
+/* v2 allows no process in a cgroup whose children have controllers
+ * (systemd in the container made them).  For the container's own v2
+ * cgroup (not a --cgroup sub-cgroup) the init's current cgroup below it
+ * is taken instead, as runc does: its cgroup.procs path, or NULL. */
+static char *busy_fallback(const cell_state *st, size_t i, const char *target) {
+  const oci_map *m = &st->cgroup_paths;
+  if (i >= m->len)
+    return NULL;
+  const char *key = m->items[i].key, *base = m->items[i].value;
+  if (strcmp(key, ".") && strcmp(key, "unified"))
+    return NULL;
+  _cleanup_free_ char *own =
+      xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, base);
   _cleanup_free_ char *now = proc_cgroup_v2(st->pid);
   size_t n = strlen(base);
-  if (!now || strncmp(now, base, n) || now[n] != '/' ||
+  if (strcmp(own, target) || !now || strncmp(now, base, n) || now[n] != '/' ||
       proc_start_time(st->pid) != st->pid_start)
     return NULL;
   return xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, now);
@@ -186,25 +195,13 @@ static char *init_cgroup_procs(const cell_state *st, const char *key,
 
 static int enter_cgroups(const cell_state *st, const oci_strv *targets, int pid,
                          cell_error_t *err) {
-  const oci_map *m = &st->cgroup_paths;
   char buf[16];
   int n = snprintf(buf, sizeof buf, "%d", pid);
   for (size_t i = 0; i < targets->len; i++) {
     if (write_file_at(AT_FDCWD, targets->items[i], buf, (size_t)n, 0, err) == 0)
       continue;
-    /* v2 allows no process in a cgroup whose children have controllers
-     * (systemd in the container made them): the init's own cgroup then,
-     * as runc does */
-    const char *key = i < m->len ? m->items[i].key : "";
-    _cleanup_free_ char *own =
-        i < m->len
-            ? xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, m->items[i].value)
-            : NULL;
     _cleanup_free_ char *alt =
-        err->errnum == EBUSY && own && !strcmp(own, targets->items[i]) &&
-                (!strcmp(key, ".") || !strcmp(key, "unified"))
-            ? init_cgroup_procs(st, key, m->items[i].value)
-            : NULL;
+        err->errnum == EBUSY ? busy_fallback(st, i, targets->items[i]) : NULL;
     if (!alt || write_file_at(AT_FDCWD, alt, buf, (size_t)n, 0, err) < 0)
       return cell_err_prefix(err, "join the container's cgroup");
   }

@@ -52,7 +52,7 @@ int exec_shim_exec(int shim_fd, int sync_fd, const char *exe, char **argv,
     n++;
   char fdstr[16];
   snprintf(fdstr, sizeof fdstr, "%d", sync_fd);
-  /* only until the shim's exec: never freed */
+  /* freed only when the shim could not run */
   char **sargv = shim_fd >= 0 ? calloc(n + 4, sizeof *sargv) : NULL;
   if (sargv && (sync_fd < 0 || fcntl(sync_fd, F_SETFD, 0) == 0)) {
     sargv[0] = (char *)CELL_SHIM_MARKER;

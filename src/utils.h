@@ -11,7 +11,6 @@
  * O_CREAT is in extra_flags. */
 int write_file_at(int dirfd, const char *path, const char *data, size_t len,
                   int extra_flags, cell_error_t *err);
-/* Reads a whole file; *out is NUL-terminated and malloc'd. */
 /* Calls fn(controllers, path, arg) for each line "id:controllers:path"
  * of /proc/PID/cgroup (pid 0: our own), until fn returns non-zero, which
  * is then returned; -1 with err when the file cannot be read. */
@@ -20,6 +19,7 @@ int proc_cgroups(int pid, int (*fn)(char *controllers, char *path, void *arg),
 /* pid's cgroup in the v2 hierarchy (the "0::" line, as our cgroup
  * namespace sees it); NULL when it has none. */
 char *proc_cgroup_v2(int pid);
+/* Reads a whole file; *out is NUL-terminated and malloc'd. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len,
                  cell_error_t *err);
 /* Writes path atomically: a temporary file in the same directory, then
