@@ -161,8 +161,7 @@ static int add_own(char *ctl, char *path, void *arg) {
     key = ctl + 5;
   else if (c->v2)
     return 0;
-  _cleanup_free_ char *dir = xasprintf(CG_MOUNT "/%s", key);
-  if (access(dir, F_OK) == 0)
+  if (cgroup_hierarchy_mounted(key))
     cgroup_map_add(c->out, key, path);
   return 0;
 }
@@ -197,26 +196,35 @@ static bool cgroup_in_use(const char *dir) {
   return read_file_at(AT_FDCWD, p, &text, NULL, &e) == 0 && *text;
 }
 
+/* mkdir of one level; leaf: the container's own, not an existing one */
+static int make_dir(char *full, bool leaf, bool cpuset, cell_error_t *err) {
+  if (mkdir(full, 0755) == 0)
+    return cpuset ? cpuset_init(full, err) : 0;
+  if (errno != EEXIST)
+    return cell_errno(err, "mkdir cgroup `%s`", full);
+  if (leaf && cgroup_in_use(full))
+    /* another container's: a failed create would kill it on cleanup */
+    return cell_err(err, EBUSY, "cgroup `%s` holds processes already", full);
+  return 0;
+}
+
 /* mkdir -p of path under the hierarchy's mount. */
 static int make_path(const char *key, const char *path, cell_error_t *err) {
   _cleanup_free_ char *full = xasprintf(CG_MOUNT "/%s%s", key, path);
   size_t base = strlen(CG_MOUNT) + 1 + strlen(key);
   oci_kv kv = {(char *)key, NULL};
   bool cpuset = cg_v1_key(&(oci_map){&kv, 1}, "cpuset") != NULL;
+  /* the parents exist but for the first container: the leaf alone */
+  int r = make_dir(full, true, cpuset, err);
+  if (r == 0 || err->errnum != ENOENT)
+    return r;
   for (char *p = full + base + 1;; p++) {
     if (*p != '/' && *p)
       continue;
     char c = *p;
     *p = '\0';
-    if (mkdir(full, 0755) == 0) {
-      if (cpuset && cpuset_init(full, err) < 0)
-        return -1;
-    } else if (errno != EEXIST) {
-      return cell_errno(err, "mkdir cgroup `%s`", full);
-    } else if (!c && cgroup_in_use(full)) {
-      /* another container's: a failed create would kill it on cleanup */
-      return cell_err(err, EBUSY, "cgroup `%s` holds processes already", full);
-    }
+    if (make_dir(full, !c, cpuset, err) < 0)
+      return -1;
     *p = c;
     if (!c)
       return 0;
@@ -628,16 +636,45 @@ static void rmdir_tree(const char *dir) {
     nap(5);
 }
 
+/* Whether any process is left anywhere in the container's subtree, in
+ * one read where the kernel keeps a hierarchical count (v2 populated,
+ * v1 pids.current); else by listing it. */
+static bool cgroup_populated(const oci_map *paths) {
+  const char *key = cg_map_get(paths, ".") ? "." : cg_v1_key(paths, "pids");
+  const char *file = !key               ? NULL
+                     : strcmp(key, ".") ? "pids.current"
+                                        : "cgroup.events";
+  cg_dir d;
+  cell_error_t e = {0};
+  if (key && cg_open(key, cg_map_get(paths, key), &d, &e) == 0) {
+    _cleanup_free_ char *text = cg_read(&d, file);
+    cg_close(&d);
+    if (text)
+      return strcmp(key, ".") ? strtoll(text, NULL, 10) > 0
+                              : cg_keyed(text, "populated") != 0;
+  }
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  return cgroup_pids(paths, &pids, &n, &e) == 0 && n > 0;
+}
+
+/* A systemd scope (Delegate=yes marks it, on the v2 hierarchy): systemd
+ * removes it once empty and then forgets the unit; removed under it, the
+ * unit may linger active. */
+static void wait_for_systemd(const char *key, const char *dir) {
+  if ((strcmp(key, ".") && strcmp(key, "unified")) ||
+      getxattr(dir, "trusted.delegate", NULL, 0) < 0)
+    return;
+  for (int tries = 0; tries < 400 && access(dir, F_OK) == 0; tries++)
+    nap(5);
+}
+
 int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
   if (!paths->len)
     return 0;
   /* SIGKILL, then thaw: a frozen v1 task cannot act on it */
-  for (int tries = 0; tries < 500; tries++) {
-    _cleanup_free_ pid_t *pids = NULL;
-    size_t n = 0;
+  for (int tries = 0; tries < 500 && cgroup_populated(paths); tries++) {
     cell_error_t e = {0};
-    if (cgroup_pids(paths, &pids, &n, &e) < 0 || n == 0)
-      break;
     cgroup_signal_all(paths, SIGKILL, &e);
     if (cgroup_is_frozen(paths))
       cgroup_freeze(paths, false, &e);
@@ -647,13 +684,10 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
   for (size_t i = 0; i < paths->len; i++) {
     _cleanup_free_ char *p =
         xasprintf(CG_MOUNT "/%s%s", paths->items[i].key, paths->items[i].value);
-    if (getxattr(p, "trusted.delegate", NULL, 0) >= 0) {
-      /* a systemd scope (Delegate=yes marks it): systemd removes it once
-       * empty and then forgets the unit; removed under it, the unit may
-       * linger active */
-      for (int tries = 0; tries < 400 && access(p, F_OK) == 0; tries++)
-        nap(5);
-    }
+    wait_for_systemd(paths->items[i].key, p);
+    /* the common case, an empty leaf, costs one call */
+    if (rmdir(p) == 0 || errno == ENOENT)
+      continue;
     rmdir_tree(p);
     if (access(p, F_OK) == 0 && rc == 0)
       rc = cell_errno(err, "remove cgroup `%s`", p);

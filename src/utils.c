@@ -31,8 +31,10 @@ int write_all(int fd, const void *buf, size_t len) {
 
 int write_file_at(int dirfd, const char *path, const char *data, size_t len,
                   int extra_flags, cell_error_t *err) {
+  /* no O_TRUNC: callers write kernel files (a truncate there allocates
+   * attributes for nothing) or create new ones */
   _cleanup_close_ int fd =
-      openat(dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC | extra_flags, 0644);
+      openat(dirfd, path, O_WRONLY | O_CLOEXEC | extra_flags, 0644);
   if (fd < 0)
     return cell_errno(err, "open `%s`", path);
   if (write_all(fd, data, len) < 0)
@@ -232,6 +234,27 @@ int proc_cgroups(int pid, int (*fn)(char *controllers, char *path, void *arg),
       return r;
   }
   return 0;
+}
+
+bool cgroup_hierarchy_mounted(const char *name) {
+  /* asked for each hierarchy by the parent, then again by the init it
+   * cloned, which sees the same mounts: the second time is free */
+  static struct {
+    char name[64];
+    bool mounted;
+  } seen[32];
+  static size_t n;
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(seen[i].name, name))
+      return seen[i].mounted;
+  char dir[96];
+  snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", name);
+  bool mounted = access(dir, F_OK) == 0;
+  if (n < sizeof seen / sizeof *seen && strlen(name) < sizeof seen[0].name) {
+    strcpy(seen[n].name, name);
+    seen[n++].mounted = mounted;
+  }
+  return mounted;
 }
 
 static int find_v2(char *ctl, char *path, void *arg) {

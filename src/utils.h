@@ -14,6 +14,8 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len,
 /* Calls fn(controllers, path, arg) for each line "id:controllers:path"
  * of /proc/PID/cgroup (pid 0: our own), until fn returns non-zero, which
  * is then returned; -1 with err when the file cannot be read. */
+/* Whether /sys/fs/cgroup/NAME exists (remembered per process). */
+bool cgroup_hierarchy_mounted(const char *name);
 int proc_cgroups(int pid, int (*fn)(char *controllers, char *path, void *arg),
                  void *arg, cell_error_t *err);
 /* pid's cgroup in the v2 hierarchy (the "0::" line, as our cgroup
