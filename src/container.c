@@ -181,6 +181,7 @@ static int init_main(const init_args *a, cell_error_t *err) {
   const oci_process *proc = cfg->process;
   const create_opts *o = a->o;
   rootfs_opts ro = {.rootfs = a->rootfs,
+                    .bundle = o->bundle,
                     .userns = a->plan->new_user || a->plan->join_user,
                     .terminal = proc->terminal,
                     .no_pivot = o->no_pivot,

@@ -38,11 +38,10 @@ static mode_t type_bits(char type) {
  * is bound onto an empty file instead. */
 static int bind_device(int pfd, const char *base, const devspec *d,
                        cell_error_t *err) {
-  char p[FDPATH_MAX];
   _cleanup_close_ int fd = rootfs_mkfile_at(pfd, base, 0, d->path, err);
   if (fd < 0)
     return -1;
-  if (mount(d->path, fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+  if (mount_on(d->path, fd, NULL, MS_BIND, NULL) < 0)
     return cell_errno(err, "bind mount device `%s` from the host", d->path);
   return 0;
 }
@@ -64,16 +63,24 @@ static int make_node(int pfd, const char *base, const devspec *d,
   return 0;
 }
 
-static int create_device(int rootfd, const devspec *d, bool userns,
-                         cell_error_t *err) {
-  const char *base;
-  _cleanup_close_ int pfd = rootfs_open_parent(rootfd, d->path, &base, err);
-  if (pfd < 0)
-    return -1;
+static int create_in(int pfd, const char *base, const devspec *d, bool userns,
+                     cell_error_t *err) {
   /* a fifo needs no privilege */
   if (userns && d->type != 'p')
     return bind_device(pfd, base, d, err);
   return make_node(pfd, base, d, err);
+}
+
+/* devfd: /dev, already open, for the nodes directly in it */
+static int create_device(int rootfd, int devfd, const devspec *d, bool userns,
+                         cell_error_t *err) {
+  const char *base = d->path + 5;
+  if (!strncmp(d->path, "/dev/", 5) && !strchr(base, '/'))
+    return create_in(devfd, base, d, userns, err);
+  _cleanup_close_ int pfd = rootfs_open_parent(rootfd, d->path, &base, err);
+  if (pfd < 0)
+    return -1;
+  return create_in(pfd, base, d, userns, err);
 }
 
 static bool in_config(const oci_linux *l, const char *path) {
@@ -123,6 +130,9 @@ static int dev_links(int devfd, const oci_config *cfg, const rootfs_opts *o,
 int devices_create(int rootfd, const oci_config *cfg, const rootfs_opts *o,
                    cell_error_t *err) {
   const oci_linux *l = &cfg->linux_;
+  _cleanup_close_ int devfd = rootfs_mkpath_in_root(rootfd, "/dev", false, err);
+  if (devfd < 0)
+    return -1;
   for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices;
        i++) {
     if (in_config(l, default_devices[i].path))
@@ -132,7 +142,7 @@ int devices_create(int rootfd, const oci_config *cfg, const rootfs_opts *o,
                  .major = default_devices[i].major,
                  .minor = default_devices[i].minor,
                  .mode = 0666};
-    if (create_device(rootfd, &d, o->userns, err) < 0)
+    if (create_device(rootfd, devfd, &d, o->userns, err) < 0)
       return -1;
   }
   for (size_t i = 0; i < l->n_devices; i++) {
@@ -147,11 +157,8 @@ int devices_create(int rootfd, const oci_config *cfg, const rootfs_opts *o,
                  .mode = od->file_mode.set ? (mode_t)od->file_mode.v : 0666,
                  .uid = od->uid.set ? (uid_t)od->uid.v : 0,
                  .gid = od->gid.set ? (gid_t)od->gid.v : 0};
-    if (create_device(rootfd, &d, o->userns, err) < 0)
+    if (create_device(rootfd, devfd, &d, o->userns, err) < 0)
       return -1;
   }
-  _cleanup_close_ int devfd = rootfs_mkpath_in_root(rootfd, "/dev", false, err);
-  if (devfd < 0)
-    return -1;
   return dev_links(devfd, cfg, o, err);
 }

@@ -113,6 +113,9 @@ int rootfs_prepare(const oci_config *cfg, const rootfs_opts *o,
   mode_t old = umask(0);
   int r = devices_create(rootfd, cfg, o, err);
   umask(old);
+  /* mount_on moved the cwd; createContainer hooks run in the bundle */
+  if (r == 0 && chdir(o->bundle) < 0)
+    return cell_errno(err, "chdir `%s`", o->bundle);
   return r;
 }
 
@@ -155,14 +158,16 @@ static int readonly_path(int rootfd, const char *path, cell_error_t *err) {
   _cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0, err);
   if (fd < 0)
     return err->errnum == ENOENT ? 0 : -1;
-  fdpath(fd, p);
-  if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+  /* itself as the source: "." once mount_on made it the cwd */
+  if ((fchdir(fd) == 0
+           ? mount(".", ".", NULL, MS_BIND | MS_REC, NULL)
+           : mount(fdpath(fd, p), p, NULL, MS_BIND | MS_REC, NULL)) < 0)
     return cell_errno(err, "bind mount `%s` on itself", path);
   _cleanup_close_ int mfd = open_in_root(rootfd, path, O_PATH, 0, err);
   if (mfd < 0)
     return -1;
   unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | rootfs_locked_flags(mfd);
-  if (mount(NULL, fdpath(mfd, p), NULL, f, NULL) < 0)
+  if (mount_on(NULL, mfd, NULL, f, NULL) < 0)
     return cell_errno(err, "remount `%s` read-only", path);
   return 0;
 }
@@ -170,16 +175,14 @@ static int readonly_path(int rootfd, const char *path, cell_error_t *err) {
 /* A directory is hidden under an empty read-only tmpfs, anything else
  * under /dev/null. */
 static int mask_path(int rootfd, const char *path, cell_error_t *err) {
-  char p[FDPATH_MAX];
   _cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0, err);
   if (fd < 0)
     return err->errnum == ENOENT ? 0 : -1;
   struct stat st;
   if (fstat(fd, &st) < 0)
     return cell_errno(err, "stat `%s`", path);
-  int r = S_ISDIR(st.st_mode)
-              ? mount("tmpfs", fdpath(fd, p), "tmpfs", MS_RDONLY, NULL)
-              : mount("/dev/null", fdpath(fd, p), NULL, MS_BIND, NULL);
+  int r = S_ISDIR(st.st_mode) ? mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL)
+                              : mount_on("/dev/null", fd, NULL, MS_BIND, NULL);
   if (r < 0)
     return cell_errno(err, "mask `%s`", path);
   return 0;
@@ -217,5 +220,8 @@ int rootfs_finalize(const oci_config *cfg, cell_error_t *err) {
   unsigned long prop = propagation_flags(l->rootfs_propagation);
   if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
     return cell_errno(err, "make the root %s", l->rootfs_propagation);
+  /* mount_on moved the cwd */
+  if (chdir("/") < 0)
+    return cell_errno(err, "chdir `/`");
   return 0;
 }

@@ -12,6 +12,7 @@
 
 typedef struct {
   const char *rootfs; /* absolute host path of root.path, already resolved */
+  const char *bundle; /* absolute: relative bind sources are under it */
   bool userns;        /* in a new user namespace: bind devices, no mknod */
   bool terminal;      /* process.terminal: create /dev/console (empty file) */
   bool no_pivot;      /* --no-pivot: move-mount and chroot */

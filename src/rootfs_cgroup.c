@@ -22,14 +22,12 @@
  * "name=systemd", "" for the v2 one), path the container's cgroup. */
 static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
                            bool cgns, unsigned long flags, cell_error_t *err) {
-  char p[FDPATH_MAX];
   const char *name = controllers;
   if (!*name)
     name = "unified";
   else if (!strncmp(name, "name=", 5))
     name += 5;
-  _cleanup_free_ char *host = xasprintf(CG_ROOT "/%s", name);
-  if (access(host, F_OK) < 0)
+  if (!cgroup_hierarchy_mounted(name))
     return 0; /* not mounted on the host: nothing to show */
   if (mkdirat(tmpfd, name, 0755) < 0 && errno != EEXIST)
     return cell_errno(err, "mkdir cgroup `%s`", name);
@@ -39,19 +37,19 @@ static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
     return cell_errno(err, "open cgroup `%s`", name);
   if (cgns) {
     const char *type = *controllers ? "cgroup" : "cgroup2";
-    if (mount("cgroup", fdpath(fd, p), type, flags & PER_MOUNT,
-              *controllers ? controllers : NULL) < 0)
+    if (mount_on("cgroup", fd, type, flags & PER_MOUNT,
+                 *controllers ? controllers : NULL) < 0)
       return cell_errno(err, "mount cgroup `%s`", controllers);
   } else {
-    _cleanup_free_ char *src = xasprintf("%s%s", host, path);
-    if (mount(src, fdpath(fd, p), NULL, MS_BIND | MS_REC, NULL) < 0)
+    _cleanup_free_ char *src = xasprintf(CG_ROOT "/%s%s", name, path);
+    if (mount_on(src, fd, NULL, MS_BIND | MS_REC, NULL) < 0)
       return cell_errno(err, "bind mount cgroup `%s`", src);
     _cleanup_close_ int mfd =
         openat(tmpfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (mfd < 0)
       return cell_errno(err, "open cgroup `%s`", name);
     unsigned long f = (flags & PER_MOUNT) | rootfs_locked_flags(mfd);
-    if (mount(NULL, fdpath(mfd, p), NULL, MS_BIND | MS_REMOUNT | f, NULL) < 0)
+    if (mount_on(NULL, mfd, NULL, MS_BIND | MS_REMOUNT | f, NULL) < 0)
       return cell_errno(err, "remount cgroup `%s`", src);
   }
   /* "cpu,cpuacct" is also reachable as cpu and cpuacct */
@@ -80,10 +78,9 @@ static int mount_one(char *controllers, char *path, void *arg) {
 
 static int mount_v1(int rootfd, int destfd, const char *dest, bool cgns,
                     unsigned long flags, cell_error_t *err) {
-  char p[FDPATH_MAX];
   unsigned long tflags =
       (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  if (mount("tmpfs", fdpath(destfd, p), "tmpfs", tflags, "mode=755") < 0)
+  if (mount_on("tmpfs", destfd, "tmpfs", tflags, "mode=755") < 0)
     return cell_errno(err, "mount tmpfs on `%s`", dest);
   /* destfd names the directory under the tmpfs */
   _cleanup_close_ int tmpfd =
@@ -98,15 +95,14 @@ static int mount_v1(int rootfd, int destfd, const char *dest, bool cgns,
   if (r > 0)
     return cell_err_prefix(err, "`%s`", dest);
   if ((flags & MS_RDONLY) &&
-      mount(NULL, fdpath(tmpfd, p), NULL, MS_REMOUNT | tflags | MS_RDONLY,
-            "mode=755") < 0)
+      mount_on(NULL, tmpfd, NULL, MS_REMOUNT | tflags | MS_RDONLY, "mode=755") <
+          0)
     return cell_errno(err, "remount `%s` read-only", dest);
   return 0;
 }
 
 int rootfs_mount_cgroup(int rootfd, const char *dest, bool cgroupns,
                         unsigned long flags, cell_error_t *err) {
-  char p[FDPATH_MAX];
   _cleanup_close_ int destfd = rootfs_mkpath_in_root(rootfd, dest, false, err);
   if (destfd < 0)
     return -1;
@@ -115,7 +111,7 @@ int rootfs_mount_cgroup(int rootfd, const char *dest, bool cgroupns,
     return cell_errno(err, "statfs `" CG_ROOT "`");
   if (sfs.f_type != CGROUP2_SUPER_MAGIC)
     return mount_v1(rootfd, destfd, dest, cgroupns, flags, err);
-  if (mount("cgroup2", fdpath(destfd, p), "cgroup2", flags, NULL) < 0)
+  if (mount_on("cgroup2", destfd, "cgroup2", flags, NULL) < 0)
     return cell_errno(err, "mount cgroup2 on `%s`", dest);
   return 0;
 }

@@ -15,6 +15,13 @@
 /* "/proc/self/fd/N": mount(2) follows it to what the O_PATH fd names. */
 const char *fdpath(int fd, char buf[FDPATH_MAX]);
 
+/* mount(2) onto what fd names.  A directory becomes the cwd and the
+ * target is ".": no walk through the /proc/self/fd magic link, which
+ * costs more than the rest of a bind.  So the cwd is scratch while the
+ * rootfs is built, and bind sources must be absolute paths. */
+int mount_on(const char *src, int fd, const char *type, unsigned long flags,
+             const void *data);
+
 /* Lexically cleaned absolute path ("//a/./b/../c" -> "/a/c"); NULL when
  * it is relative or a ".." would climb above "/".  malloc'd. */
 char *rootfs_clean_path(const char *path);

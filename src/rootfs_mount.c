@@ -292,7 +292,6 @@ int rootfs_validate_mount_options(const oci_mount *m, size_t idx,
  * kernel ignores them on the bind itself. */
 static int bind_remount(int fd, const mount_opts *mo, const char *dest,
                         cell_error_t *err) {
-  char p[FDPATH_MAX];
   unsigned long locked = rootfs_locked_flags(fd) & ~mo->cleared;
   if (mo->atime_given)
     locked &= ~ATIME_FLAGS;
@@ -301,7 +300,7 @@ static int bind_remount(int fd, const mount_opts *mo, const char *dest,
     f &= ~(MS_RELATIME | MS_STRICTATIME);
   else if (f & MS_STRICTATIME)
     f &= ~MS_RELATIME;
-  if (mount(NULL, fdpath(fd, p), NULL, MS_BIND | MS_REMOUNT | f, NULL) < 0)
+  if (mount_on(NULL, fd, NULL, MS_BIND | MS_REMOUNT | f, NULL) < 0)
     return cell_errno(err, "remount `%s` with its bind options", dest);
   return 0;
 }
@@ -315,14 +314,18 @@ static int mount_fail(const oci_mount *m, const char *dest, cell_error_t *err) {
 
 static int do_mount(int rootfd, const oci_mount *m, const char *dest,
                     mount_opts *mo, const rootfs_opts *o, cell_error_t *err) {
-  char p[FDPATH_MAX];
   const char *type = m->type;
   bool bind = mo->bind || (type && strcmp(type, "bind") == 0);
   bool file = false;
+  /* mount_on moves the cwd: a relative source is the bundle's */
+  _cleanup_free_ char *src_abs = !bind || !m->source ? NULL
+                                 : m->source[0] == '/'
+                                     ? xstrdup(m->source)
+                                     : xasprintf("%s/%s", o->bundle, m->source);
 
   if (bind && !(mo->flags & MS_REMOUNT)) {
     struct stat st;
-    if (stat(m->source, &st) < 0)
+    if (stat(src_abs, &st) < 0)
       return cell_errno(err, "bind mount source `%s` (for `%s`)", m->source,
                         dest);
     file = !S_ISDIR(st.st_mode);
@@ -344,20 +347,20 @@ static int do_mount(int rootfd, const oci_mount *m, const char *dest,
   if (bind && (mo->flags & MS_REMOUNT)) {
     remount = true;
   } else if (bind) {
-    if (mount(m->source, fdpath(destfd, p), NULL,
-              MS_BIND | (mo->rec ? MS_REC : 0), NULL) < 0)
+    if (mount_on(src_abs, destfd, NULL, MS_BIND | (mo->rec ? MS_REC : 0),
+                 NULL) < 0)
       return mount_fail(m, dest, err);
     remount = (mo->flags & BIND_FLAGS) != 0;
   } else {
     unsigned long f = mo->flags & ~(mo->copyup ? MS_RDONLY : 0);
     const char *src = m->source ? m->source : type;
-    if (mount(src, fdpath(destfd, p), type, f, mo->data) < 0) {
+    if (mount_on(src, destfd, type, f, mo->data) < 0) {
       /* sysfs belongs to the network namespace: in a user namespace
        * without one of its own the kernel refuses it, so bind the
        * host's, as runc does rootless. */
       if (!(errno == EPERM && o->userns && type && !strcmp(type, "sysfs")))
         return mount_fail(m, dest, err);
-      if (mount("/sys", p, NULL, MS_BIND | MS_REC, NULL) < 0)
+      if (mount_on("/sys", destfd, NULL, MS_BIND | MS_REC, NULL) < 0)
         return mount_fail(m, dest, err);
       remount = (mo->flags & BIND_FLAGS) != 0;
       sys_fallback = true;
@@ -387,7 +390,7 @@ static int do_mount(int rootfd, const oci_mount *m, const char *dest,
     if (rootfs_copyup(copyfd, dfd, !keep_root, dest, err) < 0)
       return -1;
     if ((mo->flags & MS_RDONLY) &&
-        mount(NULL, fdpath(fd, p), NULL, MS_REMOUNT | mo->flags, mo->data) < 0)
+        mount_on(NULL, fd, NULL, MS_REMOUNT | mo->flags, mo->data) < 0)
       return cell_errno(err, "remount `%s` read-only", dest);
   }
   if (mo->rattr &&
@@ -396,7 +399,7 @@ static int do_mount(int rootfd, const oci_mount *m, const char *dest,
       !(sys_fallback && errno == ENOSYS))
     return cell_errno(err, "set recursive mount attributes on `%s`", dest);
   for (size_t i = 0; i < mo->nprops; i++)
-    if (mount(NULL, fdpath(fd, p), NULL, mo->props[i], NULL) < 0)
+    if (mount_on(NULL, fd, NULL, mo->props[i], NULL) < 0)
       return cell_errno(err, "set the propagation of `%s`", dest);
   return 0;
 }

@@ -25,6 +25,14 @@ const char *fdpath(int fd, char buf[FDPATH_MAX]) {
   return buf;
 }
 
+int mount_on(const char *src, int fd, const char *type, unsigned long flags,
+             const void *data) {
+  char p[FDPATH_MAX];
+  if (fchdir(fd) == 0)
+    return mount(src, ".", type, flags, data);
+  return mount(src, fdpath(fd, p), type, flags, data);
+}
+
 /* With clamp, ".." at "/" stays at "/" as in path resolution. */
 static char *clean_path(const char *path, bool clamp) {
   size_t n = strlen(path);

@@ -145,6 +145,22 @@ run_ok() {
   [ ! -e "$T/src/g" ]
 }
 
+@test "mounts: a relative bind source is under the bundle, whatever the cwd" {
+  make_bundle /bin/sh -c 'cat /mnt/rel/f /mnt/relf; grep -c " /mnt/rel" /proc/self/mountinfo'
+  mkdir "$BUNDLE/data"
+  echo dir-in-bundle >"$BUNDLE/data/f"
+  echo file-in-bundle >"$BUNDLE/one"
+  cfg '.mounts += [{"destination":"/mnt/rel","type":"bind","source":"data","options":["rbind","ro"]},
+                   {"destination":"/mnt/relf","type":"bind","source":"./one","options":["bind"]}]'
+  # a cwd holding the same names must not be what is bound
+  mkdir -p "$T/cwd/data" && echo wrong >"$T/cwd/data/f" && echo wrong >"$T/cwd/one"
+  cd "$T/cwd"
+  run_ok
+  [ "${lines[0]}" = dir-in-bundle ]
+  [ "${lines[1]}" = file-in-bundle ]
+  [ "${lines[2]}" = 2 ]
+}
+
 @test "mounts: a rw bind mount writes through to the host" {
   mkdir -p "$T/src"
   make_bundle /bin/sh -c 'echo from-container > /mnt/rw/out'
