@@ -361,6 +361,8 @@ static int apply_config(const oci_map *paths, const oci_config *cfg,
   _cleanup_free_ oci_device_cgroup *dev =
       rootless && !r->n_devices ? NULL : device_rules(r, cfg, &copy.n_devices);
   copy.devices = dev;
+  /* the rules apply when the config has no linux.resources at all */
+  copy.present = copy.present || dev;
   return apply(paths, &copy, false, err);
 }
 

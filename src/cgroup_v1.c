@@ -2,10 +2,12 @@
  * values written as they are.  A file the host lacks is an error that
  * names it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup_internal.h"
 #include "cleanup.h"
@@ -248,14 +250,25 @@ static int devices(const oci_map *paths, const oci_resources *r,
   cg_dir d;
   if (open_ctl(paths, "devices", "devices.allow", &d, err) < 0)
     return -1;
-  /* deny everything, then the rules in order: the last match wins */
-  int rc = cg_write(&d, "devices.deny", "a", err);
-  char rule[96];
-  for (size_t i = 0; rc == 0 && i < r->n_devices; i++) {
-    const oci_device_cgroup *dc = &r->devices[i];
-    device_rule(dc, rule, sizeof rule);
-    rc = cg_write(&d, dc->allow ? "devices.allow" : "devices.deny", rule, err);
+  /* deny everything, then the rules in order: the last match wins.  One
+   * open of each file: the kernel takes a rule per write. */
+  static const char *const file[2] = {"devices.deny", "devices.allow"};
+  int fd[2] = {-1, -1}, rc = 0;
+  for (int i = 0; i < 2 && rc == 0; i++)
+    if ((fd[i] = openat(d.fd, file[i], O_WRONLY | O_CLOEXEC)) < 0)
+      rc = cell_errno(err, "open `%s/%s`", d.path, file[i]);
+  char rule[96] = "a";
+  for (size_t i = 0; rc == 0 && i <= r->n_devices; i++) {
+    const oci_device_cgroup *dc = i ? &r->devices[i - 1] : NULL;
+    if (dc)
+      device_rule(dc, rule, sizeof rule);
+    int w = dc && dc->allow;
+    if (write(fd[w], rule, strlen(rule)) < 0)
+      rc = cell_errno(err, "write `%s` to `%s/%s`", rule, d.path, file[w]);
   }
+  for (int i = 0; i < 2; i++)
+    if (fd[i] >= 0)
+      close(fd[i]);
   cg_close(&d);
   return rc;
 }

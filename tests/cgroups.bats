@@ -190,15 +190,52 @@ cgval() {
   [[ $output == *"forks=9 error=Resource temporarily unavailable"* ]]
 }
 
+# misc_dev: a host device outside the default allow list that root opens
+# without any capability (so only the device cgroup can refuse the open).
+misc_dev() {
+  local d
+  for d in /dev/loop-control /dev/fuse /dev/net/tun; do
+    [[ -c $d ]] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
 @test "cgroups: a device outside the allow list cannot be opened" {
-  make_bundle /bin/sh -c '(: >/kmsg) && echo opened; echo x > /dev/null && echo null-ok'
-  cfg '.mounts += [{"destination": "/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]}]
-       | .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+  dev=$(misc_dev) || skip "no /dev/loop-control, /dev/fuse or /dev/net/tun"
+  make_bundle /bin/sh -c '(: </misc) && echo opened; echo x > /dev/null && echo null-ok'
+  cfg '.mounts += [{"destination": "/misc", "type": "bind", "source": $d, "options": ["bind"]}]
+       | .linux.resources.devices = [{"allow": false, "access": "rwm"}]' --arg d "$dev"
   new_id
   run_bundle "$ID"
   echo "$output $stderr"
   [[ $output != *opened* ]]
   [[ $output == *null-ok* ]]
+  # the same device opens when the rules allow it: the check can fail
+  cfg '.linux.resources.devices = [{"allow": true, "access": "rwm"}]'
+  new_id
+  run_bundle "$ID"
+  [[ $output == *opened* ]]
+}
+
+# cell spec's config has no linux.resources: the device cgroup must still
+# deny what is not a default device, or CAP_MKNOD reaches every host disk.
+@test "cgroups: without linux.resources, CAP_MKNOD cannot make or open a host device" {
+  dev=$(misc_dev) || skip "no /dev/loop-control, /dev/fuse or /dev/net/tun"
+  make_bundle /bin/sh -c 'grep CapEff /proc/self/status; mknod /tmp/disk b 7 0 && echo made; (: </misc) && echo opened; echo x >/dev/null && echo null-ok'
+  cfg 'del(.linux.resources)
+       | .process.capabilities |= with_entries(.value += ["CAP_MKNOD"])
+       | .mounts += [{"destination": "/misc", "type": "bind", "source": $d, "options": ["bind"]},
+                     {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]' \
+    --arg d "$dev"
+  new_id
+  run_bundle "$ID"
+  echo "$output $stderr"
+  [[ $output == *null-ok* ]]
+  [[ $output != *made* ]]
+  [[ $output != *opened* ]]
+  # CAP_MKNOD (27) is effective: the refusals are the device cgroup's
+  eff=$(echo "$output" | awk '/^CapEff/ {print $2}')
+  (( (0x$eff >> 27) & 1 ))
 }
 
 @test "cgroups: update replaces the device rules" {
