@@ -208,14 +208,16 @@ static int make_dir(char *full, bool leaf, bool cpuset, cell_error_t *err) {
   return 0;
 }
 
-/* mkdir -p of path under the hierarchy's mount. */
-static int make_path(const char *key, const char *path, cell_error_t *err) {
+/* mkdir -p of path under the hierarchy's mount.  own: the leaf must not
+ * hold processes already (systemd's scope holds the init). */
+static int make_path(const char *key, const char *path, bool own,
+                     cell_error_t *err) {
   _cleanup_free_ char *full = xasprintf(CG_MOUNT "/%s%s", key, path);
   size_t base = strlen(CG_MOUNT) + 1 + strlen(key);
   oci_kv kv = {(char *)key, NULL};
   bool cpuset = cg_v1_key(&(oci_map){&kv, 1}, "cpuset") != NULL;
   /* the parents exist but for the first container: the leaf alone */
-  int r = make_dir(full, true, cpuset, err);
+  int r = make_dir(full, own, cpuset, err);
   if (r == 0 || err->errnum != ENOENT)
     return r;
   for (char *p = full + base + 1;; p++) {
@@ -223,7 +225,7 @@ static int make_path(const char *key, const char *path, cell_error_t *err) {
       continue;
     char c = *p;
     *p = '\0';
-    if (make_dir(full, !c, cpuset, err) < 0)
+    if (make_dir(full, own && !c, cpuset, err) < 0)
       return -1;
     *p = c;
     if (!c)
@@ -368,10 +370,6 @@ static int apply_config(const oci_map *paths, const oci_config *cfg,
 
 static int systemd_create(const oci_config *cfg, const char *id, bool v2,
                           bool rootless, cell_cgroup *cg, cell_error_t *err) {
-  if (!v2)
-    return cell_err(err, 0,
-                    "--systemd-cgroup: needs a cgroup v2 host; this one "
-                    "has v1 hierarchies (use the cgroupfs driver)");
   if (rootless)
     return cell_err(err, 0,
                     "--systemd-cgroup: rootless (a systemd user manager) "
@@ -380,21 +378,53 @@ static int systemd_create(const oci_config *cfg, const char *id, bool v2,
   if (cgsd_parse(cfg->linux_.cgroups_path, id, &cg->sd_unit, &cg->sd_slice,
                  &path, err) < 0)
     return -1;
-  if (own_cgroups(true, &cg->saved, err) < 0)
+  if (own_cgroups(v2, &cg->saved, err) < 0)
     return -1;
-  cgroup_map_add(&cg->paths, ".", path);
+  /* v1: the scope sits at the same path in every hierarchy */
+  if (v2)
+    cgroup_map_add(&cg->paths, ".", path);
+  for (size_t i = 0; !v2 && i < cg->saved.len; i++)
+    cgroup_map_add(&cg->paths, cg->saved.items[i].key, path);
   cg->cfg = cfg;
   return 0;
 }
 
+static int move_pid(const oci_map *to, int pid, cell_error_t *err);
+
+/* v1: systemd made the scope only in the hierarchies it manages (on
+ * Debian 12: name=systemd, unified, memory, pids, cpu, devices); cell
+ * makes it in the others (freezer, cpuset...) and moves the pid there,
+ * as the cgroupfs driver would. */
+static int systemd_v1_rest(oci_map *paths, int pid, cell_error_t *err) {
+  oci_map ok = {0};
+  for (size_t i = 0; i < paths->len; i++) {
+    const char *key = paths->items[i].key, *path = paths->items[i].value;
+    if (make_path(key, path, false, err) == 0)
+      cgroup_map_add(&ok, key, path);
+    else if (err->errnum != EROFS) {
+      cgroup_map_free(&ok);
+      return -1;
+    }
+    /* a hierarchy systemd mounted read-only (in a container) is not
+     * the container's to use */
+    *err = (cell_error_t){0};
+  }
+  cgroup_map_free(paths);
+  *paths = ok;
+  return move_pid(paths, pid, err);
+}
+
 static int systemd_enter(cell_cgroup *cg, int pid, cell_error_t *err) {
-  if (cgsd_start_scope(cg->sd_unit, cg->sd_slice, cg_map_get(&cg->paths, "."),
-                       pid, &cg->cfg->linux_.resources, err) < 0) {
+  bool v2 = cg_map_get(&cg->paths, ".") != NULL;
+  if (cgsd_start_scope(cg->sd_unit, cg->sd_slice, cg->paths.items[0].value, pid,
+                       &cg->cfg->linux_.resources, err) < 0) {
     /* not ours (a unit of that name exists): the failed create must not
      * kill what runs there */
     cgroup_map_free(&cg->paths);
     return -1;
   }
+  if (!v2 && systemd_v1_rest(&cg->paths, pid, err) < 0)
+    return -1;
   return apply_config(&cg->paths, cg->cfg, false, err);
 }
 
@@ -437,7 +467,7 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
         spec[0] == '/'
             ? xstrdup(spec)
             : xasprintf("%s/%s", strcmp(base, "/") ? base : "", spec);
-    if (make_path(key, path, err) < 0)
+    if (make_path(key, path, true, err) < 0)
       goto fail;
     cgroup_map_add(&cg->paths, key, path);
   }
@@ -682,11 +712,17 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
       cgroup_freeze(paths, false, &e);
     nap(tries < 10 ? 1 : 10);
   }
-  int rc = 0;
+  /* systemd first: a scope is removed in every hierarchy it manages,
+   * and removing one of them under it may leave the unit behind */
   for (size_t i = 0; i < paths->len; i++) {
     _cleanup_free_ char *p =
         xasprintf(CG_MOUNT "/%s%s", paths->items[i].key, paths->items[i].value);
     wait_for_systemd(paths->items[i].key, p);
+  }
+  int rc = 0;
+  for (size_t i = 0; i < paths->len; i++) {
+    _cleanup_free_ char *p =
+        xasprintf(CG_MOUNT "/%s%s", paths->items[i].key, paths->items[i].value);
     /* the common case, an empty leaf, costs one call */
     if (rmdir(p) == 0 || errno == ENOENT)
       continue;

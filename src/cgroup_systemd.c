@@ -379,10 +379,28 @@ int cgsd_parse(const char *spec, const char *id, char **unit, char **slice,
   return 0;
 }
 
-/* Is pid in the v2 cgroup path yet? */
+struct where {
+  const char *path;
+  int v2, named; /* -1 absent, 0 elsewhere, 1 there */
+};
+
+static int pid_where(char *ctl, char *path, void *arg) {
+  struct where *w = arg;
+  if (!*ctl)
+    w->v2 = !strcmp(path, w->path);
+  else if (!strcmp(ctl, "name=systemd"))
+    w->named = !strcmp(path, w->path);
+  return 0;
+}
+
+/* Is pid in the scope yet?  systemd tracks units in name=systemd where
+ * that hierarchy exists (v1, hybrid), else in the v2 one. */
 static bool pid_in(int pid, const char *path) {
-  _cleanup_free_ char *now = proc_cgroup_v2(pid);
-  return now && !strcmp(now, path);
+  struct where w = {path, -1, -1};
+  cell_error_t e = {0};
+  if (proc_cgroups(pid, pid_where, &w, &e) < 0)
+    return false;
+  return w.named >= 0 ? w.named == 1 : w.v2 == 1;
 }
 
 int cgsd_start_scope(const char *unit, const char *slice, const char *path,
