@@ -370,21 +370,26 @@ static int apply_config(const oci_map *paths, const oci_config *cfg,
 
 static int systemd_create(const oci_config *cfg, const char *id, bool v2,
                           bool rootless, cell_cgroup *cg, cell_error_t *err) {
-  if (rootless)
+  if (rootless && !v2)
     return cell_err(err, 0,
-                    "--systemd-cgroup: rootless (a systemd user manager) "
-                    "is not supported");
-  _cleanup_free_ char *path = NULL;
-  if (cgsd_parse(cfg->linux_.cgroups_path, id, &cg->sd_unit, &cg->sd_slice,
-                 &path, err) < 0)
+                    "--systemd-cgroup: rootless needs a cgroup v2 host (a "
+                    "user manager gets no v1 hierarchy delegated)");
+  _cleanup_free_ char *rel = NULL, *root = NULL;
+  if (cgsd_parse(cfg->linux_.cgroups_path, id, rootless, &cg->sd_unit,
+                 &cg->sd_slice, &rel, err) < 0)
+    return -1;
+  cg->sd_fd = cgsd_connect(rootless, &root, err);
+  if (cg->sd_fd < 0)
     return -1;
   if (own_cgroups(v2, &cg->saved, err) < 0)
     return -1;
+  _cleanup_free_ char *path = xasprintf("%s%s", root, rel);
   /* v1: the scope sits at the same path in every hierarchy */
   if (v2)
     cgroup_map_add(&cg->paths, ".", path);
   for (size_t i = 0; !v2 && i < cg->saved.len; i++)
     cgroup_map_add(&cg->paths, cg->saved.items[i].key, path);
+  cg->sd_user = rootless;
   cg->cfg = cfg;
   return 0;
 }
@@ -416,8 +421,11 @@ static int systemd_v1_rest(oci_map *paths, int pid, cell_error_t *err) {
 
 static int systemd_enter(cell_cgroup *cg, int pid, cell_error_t *err) {
   bool v2 = cg_map_get(&cg->paths, ".") != NULL;
-  if (cgsd_start_scope(cg->sd_unit, cg->sd_slice, cg->paths.items[0].value, pid,
-                       &cg->cfg->linux_.resources, err) < 0) {
+  int rc = cgsd_start_scope(cg->sd_fd, cg->sd_unit, cg->sd_slice,
+                            cg->paths.items[0].value, pid,
+                            &cg->cfg->linux_.resources, err);
+  close(steal_fd(&cg->sd_fd));
+  if (rc < 0) {
     /* not ours (a unit of that name exists): the failed create must not
      * kill what runs there */
     cgroup_map_free(&cg->paths);
@@ -425,13 +433,14 @@ static int systemd_enter(cell_cgroup *cg, int pid, cell_error_t *err) {
   }
   if (!v2 && systemd_v1_rest(&cg->paths, pid, err) < 0)
     return -1;
-  return apply_config(&cg->paths, cg->cfg, false, err);
+  /* rootless: no device rules, as for the cgroupfs driver */
+  return apply_config(&cg->paths, cg->cfg, cg->sd_user, err);
 }
 
 int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
                   cell_error_t *err) {
   memset(cg, 0, sizeof *cg);
-  cg->v2fd = -1;
+  cg->v2fd = cg->sd_fd = -1;
   const oci_resources *r = &cfg->linux_.resources;
   bool asked = cg_resources_asked(r);
   bool v2 = cgroup_is_v2(),
@@ -517,7 +526,39 @@ int cgroup_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err) {
   return move_pid(&cg->paths, pid, err);
 }
 
+/* Rootless, cell may pass through the scope (for a clone that joins
+ * namespaces first) only if it can leave again: a move needs write access
+ * to cgroup.procs of the closest common ancestor, which is root's unless
+ * cell runs below the user manager already (a user unit, an app scope). */
+static int systemd_can_leave(cell_cgroup *cg, cell_error_t *err) {
+  const char *from = cg_map_get(&cg->saved, "."),
+             *to = cg_map_get(&cg->paths, ".");
+  if (!from || !to)
+    return 0;
+  size_t common = 0;
+  for (size_t i = 0;; i++) {
+    if ((!from[i] || from[i] == '/') && (!to[i] || to[i] == '/'))
+      common = i;
+    if (!from[i] || from[i] != to[i])
+      break;
+  }
+  _cleanup_free_ char *procs =
+      xasprintf(CG_MOUNT "%.*s/cgroup.procs", (int)common, from);
+  if (faccessat(AT_FDCWD, procs, W_OK, AT_EACCESS) == 0)
+    return 0;
+  /* nothing was started: the path may be another's unit */
+  cgroup_map_free(&cg->paths);
+  return cell_err(err, 0,
+                  "--systemd-cgroup: rootless, a container that joins "
+                  "namespaces by path or sets time offsets needs cell to "
+                  "pass through its scope and back, and `%s` is not "
+                  "writable: run cell in a cgroup of the user manager",
+                  procs);
+}
+
 int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err) {
+  if (cg->sd_unit && cg->sd_user && systemd_can_leave(cg, err) < 0)
+    return -1;
   if (cg->sd_unit)
     return systemd_enter(cg, getpid(), err);
   if (cg->v2fd >= 0 || !cg->paths.len)
@@ -534,7 +575,9 @@ int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err) {
 void cgroup_free(cell_cgroup *cg) {
   if (cg->v2fd >= 0)
     close(cg->v2fd);
-  cg->v2fd = -1;
+  if (cg->sd_fd >= 0)
+    close(cg->sd_fd);
+  cg->v2fd = cg->sd_fd = -1;
   cgroup_map_free(&cg->paths);
   cgroup_map_free(&cg->saved);
   free(cg->sd_unit);
@@ -694,8 +737,14 @@ static bool cgroup_populated(const oci_map *paths) {
  * removes it once empty and then forgets the unit; removed under it, the
  * unit may linger active. */
 static void wait_for_systemd(const char *key, const char *dir) {
-  if ((strcmp(key, ".") && strcmp(key, "unified")) ||
-      getxattr(dir, "trusted.delegate", NULL, 0) < 0)
+  if (strcmp(key, ".") && strcmp(key, "unified"))
+    return;
+  /* a user manager cannot write trusted.* and 252 marks nothing, but the
+   * driver's cgroups are all scopes */
+  size_t n = strlen(dir);
+  if (getxattr(dir, "trusted.delegate", NULL, 0) < 0 &&
+      (n < 6 || strcmp(dir + n - 6, ".scope") ||
+       access("/run/systemd/system", F_OK) < 0))
     return;
   for (int tries = 0; tries < 400 && access(dir, F_OK) == 0; tries++)
     nap(5);

@@ -22,8 +22,12 @@ typedef struct {
   /* v1: where the caller was before cgroup_enter_self(), to go back */
   oci_map saved;
   /* systemd driver: the scope is made when its first pid is known, and
-   * the resources applied then */
+   * the resources applied then, over sd_fd (connected at create, so that
+   * a missing manager fails before the init exists); sd_user: the
+   * caller's user manager (rootless) */
   char *sd_unit, *sd_slice;
+  int sd_fd;
+  bool sd_user;
   const oci_config *cfg;
 } cell_cgroup;
 

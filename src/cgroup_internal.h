@@ -51,11 +51,21 @@ int cgv2_devices(const cg_dir *d, const oci_resources *r, cell_error_t *err);
 
 /* systemd driver (cgroup_systemd.c).  Parses cgroupsPath
  * ("slice:prefix:name", empty for the default) into the scope's unit, its
- * slice and its v2 path. */
-int cgsd_parse(const char *spec, const char *id, char **unit, char **slice,
-               char **path, cell_error_t *err);
-/* Has systemd start the scope with pid in it, and waits until it is. */
-int cgsd_start_scope(const char *unit, const char *slice, const char *path,
-                     int pid, const oci_resources *r, cell_error_t *err);
+ * slice and its v2 path relative to the manager's root; user: the default
+ * slice is a user manager's (user.slice). */
+int cgsd_parse(const char *spec, const char *id, bool user, char **unit,
+               char **slice, char **path, cell_error_t *err);
+/* A manager's root cgroup from the cgroup it runs in: without the
+ * trailing "/init.scope", "" for the top. */
+char *cgsd_manager_root(const char *cg);
+/* Connects and authenticates to the system manager or (user) the
+ * caller's user manager: the fd, or -1 with err set; *root is the
+ * manager's root cgroup, which unit paths are relative to. */
+int cgsd_connect(bool user, char **root, cell_error_t *err);
+/* Has systemd start the scope with pid in it, over fd from cgsd_connect,
+ * and waits until the pid is in path. */
+int cgsd_start_scope(int fd, const char *unit, const char *slice,
+                     const char *path, int pid, const oci_resources *r,
+                     cell_error_t *err);
 
 #endif

@@ -8,6 +8,11 @@
  * on that path as with the cgroupfs driver.  An empty scope is collected
  * by systemd, so delete needs nothing of systemd.
  *
+ * Rootless, the manager is the caller's user manager (systemd --user),
+ * and its default slice user.slice.  A user manager's units live below
+ * its own cgroup (.../user@UID.service), so unit paths are relative to
+ * the manager's root: its cgroup without the init.scope it sits in.
+ *
  * Why not sd-bus: libsystemd has no static library in Debian, and cell is
  * one static binary.  One method call needs little of D-Bus: the EXTERNAL
  * handshake on systemd's private socket (no bus daemon) and the message
@@ -217,7 +222,9 @@ static int recv_all(int fd, void *p, size_t n, cell_error_t *err) {
   return 0;
 }
 
-/* The SASL EXTERNAL handshake: our uid, in hex of its decimal digits. */
+/* The SASL EXTERNAL handshake: our euid, in hex of its decimal digits.
+ * systemd compares it with SO_PEERCRED, which holds the euid of connect()
+ * (a user manager takes only its own uid, or root). */
 static int dbus_auth(int fd, cell_error_t *err) {
   char uid[16], hex[40], line[128];
   snprintf(uid, sizeof uid, "%u", (unsigned)geteuid());
@@ -338,10 +345,12 @@ static char *slice_path(const char *slice) {
   return out;
 }
 
-int cgsd_parse(const char *spec, const char *id, char **unit, char **slice,
-               char **path, cell_error_t *err) {
+int cgsd_parse(const char *spec, const char *id, bool user, char **unit,
+               char **slice, char **path, cell_error_t *err) {
+  /* runc's defaults: user.slice is where a user manager's apps go */
+  const char *def_slice = user ? "user.slice" : "system.slice";
   _cleanup_free_ char *def =
-      !spec || !*spec ? xasprintf("system.slice:cell:%s", id) : NULL;
+      !spec || !*spec ? xasprintf("%s:cell:%s", def_slice, id) : NULL;
   if (def)
     spec = def;
   const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -355,7 +364,7 @@ int cgsd_parse(const char *spec, const char *id, char **unit, char **slice,
   const char *name = c2 + 1;
   if (!*s) {
     free(s);
-    s = xstrdup("system.slice");
+    s = xstrdup(def_slice);
   }
   size_t sl = strlen(s);
   bool slice_ok = sl > 6 && !strcmp(s + sl - 6, ".slice") &&
@@ -403,16 +412,98 @@ static bool pid_in(int pid, const char *path) {
   return w.named >= 0 ? w.named == 1 : w.v2 == 1;
 }
 
-int cgsd_start_scope(const char *unit, const char *slice, const char *path,
-                     int pid, const oci_resources *res, cell_error_t *err) {
-  static const char sock[] = "/run/systemd/private";
-  _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+char *cgsd_manager_root(const char *cg) {
+  size_t n = strlen(cg), k = strlen("/init.scope");
+  if (n >= k && !strcmp(cg + n - k, "/init.scope"))
+    n -= k;
+  /* "/" is the root: unit paths are appended to it */
+  if (n == 1 && cg[0] == '/')
+    n = 0;
+  return xasprintf("%.*s", (int)n, cg);
+}
+
+/* Connects to sock; 1 when nothing listens there (try the next one). */
+static int try_connect(const char *sock, int *fd, cell_error_t *err) {
   struct sockaddr_un a = {.sun_family = AF_UNIX};
-  memcpy(a.sun_path, sock, sizeof sock);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
-    return cell_errno(err, "systemd: connect to `%s`", sock);
-  if (dbus_auth(fd, err) < 0)
-    return -1;
+  if (strlen(sock) >= sizeof a.sun_path)
+    return cell_err(err, ENAMETOOLONG, "connect to `%s`", sock);
+  memcpy(a.sun_path, sock, strlen(sock) + 1);
+  _cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return cell_errno(err, "socket");
+  if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
+    bool absent = errno == ENOENT || errno == ECONNREFUSED;
+    cell_errno(err, "connect to `%s`", sock);
+    return absent ? 1 : -1;
+  }
+  *fd = steal_fd(&s);
+  return 0;
+}
+
+/* The manager's root cgroup, from its pid on the other end of fd. */
+static int manager_root(int fd, bool user, const char *sock, char **root,
+                        cell_error_t *err) {
+  struct ucred uc = {0};
+  socklen_t len = sizeof uc;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+    return cell_errno(err, "systemd: credentials of `%s`", sock);
+  if (uc.pid <= 0) {
+    /* PID 1 of another pid namespace: as before, the top of ours */
+    if (!user) {
+      *root = xstrdup("");
+      return 0;
+    }
+    return cell_err(err, 0,
+                    "systemd: the user manager at `%s` is in another pid "
+                    "namespace; its cgroup is unknown",
+                    sock);
+  }
+  _cleanup_free_ char *cg = proc_cgroup_v2(uc.pid);
+  if (!cg)
+    return cell_err(err, errno, "systemd: read /proc/%d/cgroup (the manager)",
+                    (int)uc.pid);
+  *root = cgsd_manager_root(cg);
+  return 0;
+}
+
+int cgsd_connect(bool user, char **root, cell_error_t *err) {
+  /* $XDG_RUNTIME_DIR may name another directory than the manager's (su,
+   * runuser), so /run/user/UID is tried after it */
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  _cleanup_free_ char *first = !user ? xstrdup("/run/systemd/private")
+                               : xdg && *xdg == '/'
+                                   ? xasprintf("%s/systemd/private", xdg)
+                                   : NULL;
+  _cleanup_free_ char *second =
+      user ? xasprintf("/run/user/%u/systemd/private", (unsigned)geteuid())
+           : NULL;
+  if (first && second && !strcmp(first, second)) {
+    free(second);
+    second = NULL;
+  }
+  const char *socks[] = {first ? first : second, first ? second : NULL};
+  int fd = -1, r = 1;
+  const char *sock = NULL;
+  for (int i = 0; i < 2 && socks[i] && r == 1; i++)
+    r = try_connect(sock = socks[i], &fd, err);
+  if (r == 1 && user)
+    return cell_err(err, 0,
+                    "--systemd-cgroup: no systemd user manager runs for uid "
+                    "%u (nothing listens on `%s`%s%s%s)",
+                    (unsigned)geteuid(), socks[0], socks[1] ? " nor `" : "",
+                    socks[1] ? socks[1] : "", socks[1] ? "`" : "");
+  if (r != 0)
+    return cell_err_prefix(err, "--systemd-cgroup");
+  if (manager_root(fd, user, sock, root, err) < 0 || dbus_auth(fd, err) < 0) {
+    close(fd);
+    return cell_err_prefix(err, "--systemd-cgroup");
+  }
+  return fd;
+}
+
+int cgsd_start_scope(int fd, const char *unit, const char *slice,
+                     const char *path, int pid, const oci_resources *res,
+                     cell_error_t *err) {
   dbuf m = {0};
   _cleanup_free_ char *desc = xasprintf("cell container %s", unit);
   start_scope_msg(&m, 1, unit, slice, desc, pid, res);

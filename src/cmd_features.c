@@ -59,12 +59,13 @@ int cmd_features(const cell_globals *gl, int argc, char **argv) {
   strs(g, "namespaces", ns);
   strs(g, "capabilities", process_cap_names);
   /* cgroupfs driver for v1 and v2 (rdma where the controller is); the
-   * systemd driver for the system manager on v2, not a user manager */
+   * systemd driver on v2, with the system manager or (rootless) the
+   * caller's user manager */
   str(g, "cgroup");
   yajl_gen_map_open(g);
   for (const char *const *k = cgroup_keys; *k; k++) {
     str(g, *k);
-    yajl_gen_bool(g, strcmp(*k, "systemdUser") != 0);
+    yajl_gen_bool(g, 1);
   }
   yajl_gen_map_close(g);
   str(g, "seccomp");

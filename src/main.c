@@ -168,6 +168,9 @@ int main(int argc, char **argv) {
              commands[i].help, name);
       return 0;
     }
+    /* systemd as PID 1 (sd_booted), rootless too: a user manager is
+     * its user@UID.service, and it asks PID 1 to move pids it cannot;
+     * whether the user manager runs is checked at create */
     if (g.systemd_cgroup && access("/run/systemd/system", F_OK) != 0)
       return cli_fail("--systemd-cgroup: systemd is not running on this "
                       "host");

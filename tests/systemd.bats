@@ -5,7 +5,9 @@
 # read-only), and every test drives an inner cell inside it: systemd
 # there is a real system manager.  CI runs the file twice: on this host
 # (cgroup v1 hybrid: systemd runs in hybrid mode) and in
-# /work/shared/tools/cgroup2-vm (cgroup v2).
+# /work/shared/tools/cgroup2-vm (cgroup v2).  The rootless tests (v2
+# only) start the user manager (user@UID.service) of the suite's rootless
+# user in there, and run the inner cell as that user.
 #   bats tests/systemd.bats; cgroup2-vm -- bats tests/systemd.bats
 # Without a systemd binary, only the refusal test applies.
 
@@ -86,6 +88,9 @@ setup_file() {
   [[ -x $SYSTEMD ]] || return 0
   [[ -e /run/systemd/system ]] && return 0 # a real systemd host: use it
   export SD_BOOTED=1
+  # the rootless user must be in the /etc the container binds
+  setup_rootless_user || return 1
+  export ROOTLESS_UID ROOTLESS_GID
   boot_systemd
 }
 
@@ -101,6 +106,7 @@ teardown_file() {
 setup() {
   common_setup
   INNER_IDS=()
+  USER_IDS=()
 }
 
 need_systemd() {
@@ -112,12 +118,62 @@ teardown() {
   for id in "${INNER_IDS[@]}"; do
     inner delete --force "$id" </dev/null >/dev/null 2>&1 || true
   done
+  for id in "${USER_IDS[@]}"; do
+    user_inner delete --force "$id" </dev/null >/dev/null 2>&1 || true
+  done
   common_teardown
 }
 
 inner_id() {
   new_id
   INNER_IDS+=("$ID")
+}
+
+# --- rootless: the user manager of ROOTLESS_USER ------------------------
+
+# as_sd_user CMD...: CMD in the systemd container as the rootless user,
+# with no capabilities (setuid from root drops them), in a login's
+# environment; SD_XDG overrides its XDG_RUNTIME_DIR.
+as_sd_user() {
+  in_sd setpriv --reuid="$ROOTLESS_UID" --regid="$ROOTLESS_GID" \
+    --clear-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/ XDG_RUNTIME_DIR="${SD_XDG:-/run/user/$ROOTLESS_UID}" "$@"
+}
+
+# user_inner ARGS...: the cell under test, rootless, with the systemd
+# driver; its state in this test's ROOT, which the user owns.
+user_inner() {
+  as_sd_user "$CELL" --systemd-cgroup --root "$ROOT" "$@"
+}
+
+user_id() {
+  chown "$ROOTLESS_USER:" "$ROOT"
+  ID="u$BATS_TEST_NUMBER-$$-$RANDOM"
+  USER_IDS+=("$ID")
+}
+
+# Starts the user manager as logind would at login (user@UID.service of
+# the system manager); the path is its cgroup.
+start_user_manager() {
+  local u=$ROOTLESS_UID
+  timeout 120 "$CELL" --root "$SD_ROOT" exec "$SD_ID" \
+    systemctl start "user@$u.service" </dev/null || {
+    in_sd systemctl status --no-pager "user@$u.service" >&2
+    return 1
+  }
+  in_sd test -S "/run/user/$u/systemd/private"
+  USER_MGR=/user.slice/user-$u.slice/user@$u.service
+}
+
+# in_user_scope CMD...: CMD as the rootless user in a transient scope of
+# its user manager, as a user unit or a desktop's app runs.
+in_user_scope() {
+  as_sd_user systemd-run --user --scope --quiet -- "$@"
+}
+
+user_unit_gone() {
+  [[ $(as_sd_user systemctl --user show -p LoadState "$1" 2>/dev/null) == \
+    "LoadState=not-found" ]]
 }
 
 # systemd collects an empty scope a moment after its last process left.
@@ -253,4 +309,143 @@ scope_gone() {
   # no process of the failed create (cell's binary) is left in there
   run in_sd sh -c 'for p in /proc/[0-9]*; do readlink "$p/exe"; done'
   [[ $output != *"$CELL"* ]]
+}
+
+@test "systemd: rootless on a v1 or hybrid host is refused, nothing left" {
+  need_systemd
+  sd_v2 && skip "a cgroup v2 host"
+  make_bundle --rootless /bin/true
+  user_id
+  mounts_snapshot
+  status=0
+  user_inner run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" ||
+    status=$?
+  stderr=$(cat "$T/err")
+  assert_rejected "--systemd-cgroup: rootless needs a cgroup v2 host"
+  run in_sd systemctl list-units --all --no-legend "cell-$ID.scope"
+  [[ -z $output ]]
+}
+
+@test "systemd: rootless where no user manager runs is refused, nothing left" {
+  need_systemd
+  sd_v2 || skip "rootless: cgroup v2 only (CI: in cgroup2-vm)"
+  in_sd systemctl stop "user@$ROOTLESS_UID.service"
+  make_bundle --rootless /bin/true
+  user_id
+  mounts_snapshot
+  # $XDG_RUNTIME_DIR elsewhere (su, runuser): /run/user/UID is tried too
+  SD_XDG=/nonexistent-xdg
+  status=0
+  user_inner run --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" ||
+    status=$?
+  stderr=$(cat "$T/err")
+  assert_rejected "--systemd-cgroup: no systemd user manager runs for uid $ROOTLESS_UID"
+  [[ $stderr == *"\`/nonexistent-xdg/systemd/private\`"* ]]
+  [[ $stderr == *"\`/run/user/$ROOTLESS_UID/systemd/private\`"* ]]
+  # nothing was asked of the system manager either
+  run in_sd systemctl list-units --all --no-legend "cell-$ID.scope"
+  [[ -z $output ]]
+  run in_sd sh -c 'for p in /proc/[0-9]*; do readlink "$p/exe"; done'
+  [[ $output != *"$CELL"* ]]
+}
+
+@test "systemd: rootless puts the container in a user manager's scope; ps, kill, exec, update, pause, delete" {
+  need_systemd
+  sd_v2 || skip "rootless: cgroup v2 only (CI: in cgroup2-vm)"
+  start_user_manager
+  # USR1 is caught (PID 1 gets only signals it handles): it shows kill
+  make_bundle --rootless /bin/sh -c 'trap "echo got-usr1" USR1
+    cat /proc/self/cgroup; while :; do sleep 1 & wait; done'
+  cfg '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 64}}'
+  user_id
+  local unit="cell-$ID.scope" path="$USER_MGR/user.slice/cell-$ID.scope" pid
+  user_inner run -d --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" ||
+    fail "run: $(cat "$T/err")"
+  pid=$(user_inner state "$ID" | jq -r .pid)
+  [[ $(in_sd cat "/proc/$pid/cgroup") == "0::$path" ]]
+  # the container's own view: its cgroup namespace is rooted at the scope
+  wait_for grep -qx "0::/" "$T/out"
+  # the user manager's unit, in its default slice, with the limits
+  run as_sd_user systemctl --user show -p ControlGroup -p Delegate \
+    -p ActiveState -p Slice -p MemoryMax -p TasksMax "$unit"
+  echo "$output" >&2
+  [[ $output == *"ControlGroup=$path"* ]]
+  [[ $output == *"Delegate=yes"* ]]
+  [[ $output == *"ActiveState=active"* ]]
+  [[ $output == *"Slice=user.slice"* ]]
+  [[ $output == *"MemoryMax=67108864"* ]]
+  [[ $output == *"TasksMax=64"* ]]
+  # which features now tells
+  "$CELL" features | jq -e '.linux.cgroup.systemdUser == true'
+  # the system manager has no such unit: it is the user manager's
+  run in_sd systemctl list-units --all --no-legend "$unit"
+  [[ -z $output ]]
+  # delegated to the user, and the limits are in the scope's files
+  [[ $(in_sd stat -c %u "$(scope_dir "$path")") == "$ROOTLESS_UID" ]]
+  [[ $(in_sd cat "$(scope_dir "$path")/memory.max") == 67108864 ]]
+  [[ $(in_sd cat "$(scope_dir "$path")/pids.max") == 64 ]]
+  # ps, kill (the init, then every process through the cgroup)
+  user_inner ps --format json "$ID" | jq -e --argjson p "$pid" 'index($p) != null'
+  user_inner kill "$ID" USR1
+  wait_for grep -q got-usr1 "$T/out"
+  user_inner kill --all "$ID" USR1
+  wait_for test "$(grep -c got-usr1 "$T/out")" -ge 2
+  # exec joins the scope: from a cgroup of the user manager, as the
+  # kernel lets the user move a process only within what it owns; from
+  # elsewhere it fails, naming the file, rather than run outside
+  [[ $(in_user_scope "$CELL" --systemd-cgroup --root "$ROOT" exec "$ID" \
+    cat /proc/self/cgroup) == "0::/" ]]
+  run user_inner exec "$ID" true
+  echo "$output" >&2
+  [ "$status" -eq 1 ]
+  [[ $output == "cell: join the container's cgroup: "*"cell-$ID.scope/cgroup.procs"*"Permission denied" ]]
+  # update writes the scope's files
+  user_inner update --memory 33554432 --pids-limit 32 "$ID"
+  [[ $(in_sd cat "$(scope_dir "$path")/memory.max") == 33554432 ]]
+  [[ $(in_sd cat "$(scope_dir "$path")/pids.max") == 32 ]]
+  # pause, resume
+  user_inner pause "$ID"
+  [[ $(user_inner state "$ID" | jq -r .status) == paused ]]
+  [[ $(in_sd cat "$(scope_dir "$path")/cgroup.freeze") == 1 ]]
+  user_inner resume "$ID"
+  [[ $(user_inner state "$ID" | jq -r .status) == running ]]
+  [[ $(in_sd cat "$(scope_dir "$path")/cgroup.freeze") == 0 ]]
+  # delete kills what runs there; the user manager drops the scope
+  user_inner delete --force "$ID"
+  run user_inner state "$ID"
+  [ "$status" -ne 0 ]
+  wait_for user_unit_gone "$unit"
+  run in_sd test -e "$(scope_dir "$path")"
+  [ "$status" -ne 0 ]
+  run in_sd test -e "/proc/$pid"
+  [ "$status" -ne 0 ]
+}
+
+@test "systemd: rootless, cell passes through the scope (time offsets) only from the user manager's cgroup" {
+  need_systemd
+  sd_v2 || skip "rootless: cgroup v2 only (CI: in cgroup2-vm)"
+  start_user_manager
+  make_bundle --rootless /bin/sleep 1000
+  cfg '.linux.namespaces += [{"type": "time"}] |
+    .linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 0}}'
+  user_id
+  # from the systemd container's init.scope: cell could not move back
+  mounts_snapshot
+  status=0
+  user_inner run -d --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" ||
+    status=$?
+  stderr=$(cat "$T/err")
+  assert_rejected "run cell in a cgroup of the user manager"
+  [[ $stderr == *"pass through its scope and back, and \`/sys/fs/cgroup/cgroup.procs\` is not writable"* ]]
+  run as_sd_user systemctl --user list-units --all --no-legend "cell-$ID.scope"
+  [[ -z $output ]]
+  # from a scope of the user manager it can, so the create succeeds
+  in_user_scope "$CELL" --systemd-cgroup --root "$ROOT" run -d \
+    --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" ||
+    fail "run: $(cat "$T/err")"
+  local pid
+  pid=$(user_inner state "$ID" | jq -r .pid)
+  [[ $(in_sd cat "/proc/$pid/cgroup") == "0::$USER_MGR/user.slice/cell-$ID.scope" ]]
+  user_inner delete --force "$ID"
+  wait_for user_unit_gone "cell-$ID.scope"
 }
