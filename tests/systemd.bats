@@ -185,6 +185,9 @@ unit_gone() {
 # container sees them (its cgroupns root is the outer container's cgroup).
 sd_v2() { [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; }
 
+# scope_dir PATH: the scope's directory on v2 (the rootless tests).
+scope_dir() { echo "/sys/fs/cgroup$1"; }
+
 # scope_file PATH V1CTL V1FILE V2FILE
 scope_file() {
   if sd_v2; then echo "/sys/fs/cgroup$1/$4"; else echo "/sys/fs/cgroup/$2$1/$3"; fi
