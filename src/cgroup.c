@@ -444,7 +444,8 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
   const oci_resources *r = &cfg->linux_.resources;
   bool asked = cg_resources_asked(r);
   bool v2 = cgroup_is_v2(),
-       rootless = rootless_mode < 0 ? geteuid() != 0 : rootless_mode;
+       rootless = rootless_mode >= 0 ? rootless_mode
+                                     : geteuid() != 0 || in_user_namespace();
   if (systemd_mode)
     return systemd_create(cfg, id, v2, rootless, cg, err);
   const char *spec = cfg->linux_.cgroups_path;

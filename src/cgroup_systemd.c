@@ -224,10 +224,11 @@ static int recv_all(int fd, void *p, size_t n, cell_error_t *err) {
 
 /* The SASL EXTERNAL handshake: our euid, in hex of its decimal digits.
  * systemd compares it with SO_PEERCRED, which holds the euid of connect()
- * (a user manager takes only its own uid, or root). */
+ * as systemd's user namespace sees it (a user manager takes only its own
+ * uid, or root): root of a user namespace is the user who made it. */
 static int dbus_auth(int fd, cell_error_t *err) {
   char uid[16], hex[40], line[128];
-  snprintf(uid, sizeof uid, "%u", (unsigned)geteuid());
+  snprintf(uid, sizeof uid, "%u", (unsigned)host_euid());
   for (size_t i = 0; uid[i]; i++)
     snprintf(hex + 2 * i, 3, "%02x", (unsigned char)uid[i]);
   int n = snprintf(line, sizeof line, "%cAUTH EXTERNAL %s\r\n", 0, hex);
@@ -475,7 +476,7 @@ int cgsd_connect(bool user, char **root, cell_error_t *err) {
                                    ? xasprintf("%s/systemd/private", xdg)
                                    : NULL;
   _cleanup_free_ char *second =
-      user ? xasprintf("/run/user/%u/systemd/private", (unsigned)geteuid())
+      user ? xasprintf("/run/user/%u/systemd/private", (unsigned)host_euid())
            : NULL;
   if (first && second && !strcmp(first, second)) {
     free(second);
@@ -490,7 +491,7 @@ int cgsd_connect(bool user, char **root, cell_error_t *err) {
     return cell_err(err, 0,
                     "--systemd-cgroup: no systemd user manager runs for uid "
                     "%u (nothing listens on `%s`%s%s%s)",
-                    (unsigned)geteuid(), socks[0], socks[1] ? " nor `" : "",
+                    (unsigned)host_euid(), socks[0], socks[1] ? " nor `" : "",
                     socks[1] ? socks[1] : "", socks[1] ? "`" : "");
   if (r != 0)
     return cell_err_prefix(err, "--systemd-cgroup");

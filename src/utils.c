@@ -236,6 +236,38 @@ int proc_cgroups(int pid, int (*fn)(char *controllers, char *path, void *arg),
   return 0;
 }
 
+/* Our euid as the parent user namespace sees it (its uid_map line), and
+ * whether we are in a user namespace other than the initial one: root
+ * there (rootless podman runs the runtime so) owns no cgroup or unit. */
+static uid_t map_euid(bool *nested) {
+  uid_t euid = geteuid(), out = euid;
+  *nested = false;
+  _cleanup_free_ char *map = NULL;
+  cell_error_t e = {0};
+  if (read_file_at(AT_FDCWD, "/proc/self/uid_map", &map, NULL, &e) < 0)
+    return euid;
+  unsigned long in, host, n;
+  for (char *l = map; l && sscanf(l, "%lu %lu %lu", &in, &host, &n) == 3;
+       l = strchr(l, '\n'), l = l ? l + 1 : l) {
+    if (!(in == 0 && host == 0 && n == 4294967295UL))
+      *nested = true;
+    if (euid >= in && euid - in < n)
+      out = (uid_t)(host + (euid - in));
+  }
+  return out;
+}
+
+bool in_user_namespace(void) {
+  bool nested;
+  map_euid(&nested);
+  return nested;
+}
+
+uid_t host_euid(void) {
+  bool nested;
+  return map_euid(&nested);
+}
+
 bool cgroup_hierarchy_mounted(const char *name) {
   /* asked for each hierarchy by the parent, then again by the init it
    * cloned, which sees the same mounts: the second time is free */

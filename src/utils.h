@@ -14,6 +14,10 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len,
 /* Calls fn(controllers, path, arg) for each line "id:controllers:path"
  * of /proc/PID/cgroup (pid 0: our own), until fn returns non-zero, which
  * is then returned; -1 with err when the file cannot be read. */
+/* In a user namespace other than the initial one (uid_map). */
+bool in_user_namespace(void);
+/* geteuid() as the parent user namespace sees it. */
+uid_t host_euid(void);
 /* Whether /sys/fs/cgroup/NAME exists (remembered per process). */
 bool cgroup_hierarchy_mounted(const char *name);
 int proc_cgroups(int pid, int (*fn)(char *controllers, char *path, void *arg),

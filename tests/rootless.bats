@@ -93,3 +93,25 @@ run_ok_rootless() {
   [ "$(echo "${lines[1]}" | xargs)" = "CapEff: 0000000000000020" ]
   [ "$(echo "${lines[2]}" | xargs)" = "CapBnd: 0000000000000020" ]
 }
+
+# Rootless podman runs the runtime as root of a user namespace it made:
+# that root owns no cgroup, so it is rootless as well (--rootless auto).
+@test "rootless: root of a user namespace (as rootless podman runs cell) is rootless too" {
+  make_bundle --rootless /bin/sh -c 'cat /proc/self/uid_map; echo ran'
+  # the maps are relative to the user namespace cell runs in
+  cfg '.linux.uidMappings[0].hostID = 0 | .linux.gidMappings[0].hostID = 0'
+  new_id
+  status=0
+  as_user unshare --user --map-root-user --mount \
+    "$CELL" --root "$ROOT" run --bundle "$BUNDLE" "$ID" \
+    </dev/null >"$T/out" 2>"$T/err" || status=$?
+  cat "$T/out" "$T/err" >&2
+  [ "$status" -eq 0 ]
+  grep -qx ran "$T/out"
+  [ "$(xargs <"$T/out" | cut -d' ' -f1-3)" = "0 0 1" ]
+  if [[ $(stat -f -c %T /sys/fs/cgroup) != cgroup2fs ]]; then
+    # v1: no cgroup the user may write, so none, with a warning
+    grep -q "rootless: no writable cgroup, running without one" "$T/err"
+  fi
+  ! ls -d /sys/fs/cgroup/*/cell/"$ID" /sys/fs/cgroup/cell/"$ID" 2>/dev/null
+}

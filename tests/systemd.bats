@@ -424,6 +424,35 @@ scope_gone() {
   [ "$status" -ne 0 ]
 }
 
+# Rootless podman runs the runtime as root of a user namespace it made:
+# systemd sees the user who made it, so that user's manager is the one.
+@test "systemd: root of a user namespace (rootless podman's way) uses the user manager" {
+  need_systemd
+  sd_v2 || skip "rootless: cgroup v2 only (CI: in cgroup2-vm)"
+  start_user_manager
+  make_bundle --rootless /bin/sleep 1000
+  # the maps are relative to the user namespace cell runs in
+  cfg '.linux.uidMappings[0].hostID = 0 | .linux.gidMappings[0].hostID = 0
+       | .linux.resources = {"pids": {"limit": 32}}'
+  user_id
+  local unit="cell-$ID.scope" path="$USER_MGR/user.slice/cell-$ID.scope" pid
+  as_sd_user unshare --user --map-root-user "$CELL" --systemd-cgroup \
+    --root "$ROOT" run -d --bundle "$BUNDLE" "$ID" </dev/null >"$T/out" 2>"$T/err" ||
+    fail "run: $(cat "$T/err")"
+  pid=$(user_inner state "$ID" | jq -r .pid)
+  [[ $(in_sd cat "/proc/$pid/cgroup") == "0::$path" ]]
+  run as_sd_user systemctl --user show -p TasksMax -p Delegate "$unit"
+  echo "$output" >&2
+  [[ $output == *"TasksMax=32"* ]]
+  [[ $output == *"Delegate=yes"* ]]
+  [[ $(in_sd cat "$(scope_dir "$path")/pids.max") == 32 ]]
+  as_sd_user unshare --user --map-root-user "$CELL" --systemd-cgroup \
+    --root "$ROOT" delete --force "$ID"
+  wait_for user_unit_gone "$unit"
+  run in_sd test -e "$(scope_dir "$path")"
+  [ "$status" -ne 0 ]
+}
+
 @test "systemd: rootless, cell passes through the scope (time offsets) only from the user manager's cgroup" {
   need_systemd
   sd_v2 || skip "rootless: cgroup v2 only (CI: in cgroup2-vm)"
