@@ -158,7 +158,8 @@ static int readonly_path(int rootfd, const char *path, cell_error_t *err) {
   _cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0, err);
   if (fd < 0)
     return err->errnum == ENOENT ? 0 : -1;
-  /* itself as the source: "." once mount_on made it the cwd */
+  /* itself as source and target: "." once it is the cwd (see mount_on);
+   * a file goes through /proc/self/fd */
   if ((fchdir(fd) == 0
            ? mount(".", ".", NULL, MS_BIND | MS_REC, NULL)
            : mount(fdpath(fd, p), p, NULL, MS_BIND | MS_REC, NULL)) < 0)
