@@ -213,10 +213,11 @@ wait_status() {
   fail "container $1 is '$s', expected '$2'"
 }
 
-# wait_for CMD...: polls a condition, bounded (10 s).
+# wait_for CMD...: until CMD succeeds, for up to 30 s (a loaded 2-core
+# machine has taken over 10 s for a container to reach a state).
 wait_for() {
   local i
-  for ((i = 0; i < 200; i++)); do
+  for ((i = 0; i < 600; i++)); do
     "$@" && return 0
     sleep 0.05
   done
