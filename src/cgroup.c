@@ -604,25 +604,11 @@ static int pid_cmp(const void *a, const void *b) {
   return *(const pid_t *)a - *(const pid_t *)b;
 }
 
-/* Appends the pids of dir's cgroup.procs and of every cgroup below it:
- * what runs in the container may make cgroups of its own (systemd, a
- * nested runtime).  A cgroup that vanished meanwhile holds none. */
-static int collect_pids(const char *dir, bool top, pid_t **out, size_t *n,
-                        size_t *cap, cell_error_t *err) {
-  _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir);
-  _cleanup_free_ char *data = NULL;
-  if (read_file_at(AT_FDCWD, p, &data, NULL, err) < 0)
-    return top || errno != ENOENT ? -1 : 0;
-  for (char *s = data; *s;) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s)
-      break;
-    if (*n == *cap)
-      *out = xrealloc(*out, (*cap = *cap ? *cap * 2 : 16) * sizeof(pid_t));
-    (*out)[(*n)++] = (pid_t)v;
-    s = end + (*end == '\n');
-  }
+/* Calls fn(sub, arg) for each cgroup directly below dir (what runs in
+ * the container may make cgroups of its own: systemd, a nested runtime)
+ * until fn returns non-zero, which is returned. */
+static int each_child(const char *dir, int (*fn)(const char *sub, void *arg),
+                      void *arg) {
   DIR *d = opendir(dir);
   struct dirent *e;
   int rc = 0;
@@ -630,25 +616,58 @@ static int collect_pids(const char *dir, bool top, pid_t **out, size_t *n,
     if (e->d_type == DT_DIR && strcmp(e->d_name, ".") &&
         strcmp(e->d_name, "..")) {
       _cleanup_free_ char *sub = xasprintf("%s/%s", dir, e->d_name);
-      rc = collect_pids(sub, false, out, n, cap, err);
+      rc = fn(sub, arg);
     }
   if (d)
     closedir(d);
   return rc;
 }
 
+typedef struct {
+  pid_t *v;
+  size_t n, cap;
+  cell_error_t *err;
+} pid_list;
+
+static int collect_below(const char *sub, void *arg);
+
+/* Appends the pids of dir's cgroup.procs and of every cgroup below it.
+ * A cgroup below that vanished meanwhile holds none. */
+static int collect_pids(const char *dir, bool top, pid_list *l) {
+  _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir);
+  _cleanup_free_ char *data = NULL;
+  if (read_file_at(AT_FDCWD, p, &data, NULL, l->err) < 0)
+    return top || errno != ENOENT ? -1 : 0;
+  for (char *s = data; *s;) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s)
+      break;
+    if (l->n == l->cap)
+      l->v =
+          xrealloc(l->v, (l->cap = l->cap ? l->cap * 2 : 16) * sizeof(pid_t));
+    l->v[l->n++] = (pid_t)v;
+    s = end + (*end == '\n');
+  }
+  return each_child(dir, collect_below, l);
+}
+
+static int collect_below(const char *sub, void *arg) {
+  return collect_pids(sub, false, arg);
+}
+
 static int read_pids(const char *key, const char *path, pid_t **out, size_t *n,
                      cell_error_t *err) {
   _cleanup_free_ char *dir = xasprintf(CG_MOUNT "/%s%s", key, path);
-  size_t cap = 0;
+  pid_list l = {.err = err};
   *out = NULL;
   *n = 0;
-  if (collect_pids(dir, true, out, n, &cap, err) < 0) {
-    free(*out);
-    *out = NULL;
-    *n = 0;
+  if (collect_pids(dir, true, &l) < 0) {
+    free(l.v);
     return -1;
   }
+  *out = l.v;
+  *n = l.n;
   /* v1 may list a pid twice */
   qsort(*out, *n, sizeof(pid_t), pid_cmp);
   size_t k = 0;
@@ -695,39 +714,30 @@ static void nap(long ms) {
 
 /* Removes dir and the cgroups the container made below it, deepest
  * first. */
-static void rmdir_tree(const char *dir) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  while (d && (e = readdir(d)))
-    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") &&
-        strcmp(e->d_name, "..")) {
-      _cleanup_free_ char *sub = xasprintf("%s/%s", dir, e->d_name);
-      rmdir_tree(sub);
-    }
-  if (d)
-    closedir(d);
+static int rmdir_tree(const char *dir, void *unused) {
+  each_child(dir, rmdir_tree, unused);
   int tries = 0;
   /* a killed task leaves its cgroup a moment after it exits */
   while (rmdir(dir) < 0 && errno == EBUSY && tries++ < 200)
     nap(5);
+  return 0;
 }
 
 /* Whether any process is left anywhere in the container's subtree, in
  * one read where the kernel keeps a hierarchical count (v2 populated,
  * v1 pids.current); else by listing it. */
 static bool cgroup_populated(const oci_map *paths) {
-  const char *key = cg_map_get(paths, ".") ? "." : cg_v1_key(paths, "pids");
-  const char *file = !key               ? NULL
-                     : strcmp(key, ".") ? "pids.current"
-                                        : "cgroup.events";
+  bool v2 = cg_map_get(paths, ".") != NULL;
+  const char *key = v2 ? "." : cg_v1_key(paths, "pids");
   cg_dir d;
   cell_error_t e = {0};
   if (key && cg_open(key, cg_map_get(paths, key), &d, &e) == 0) {
-    _cleanup_free_ char *text = cg_read(&d, file);
+    _cleanup_free_ char *text =
+        cg_read(&d, v2 ? "cgroup.events" : "pids.current");
     cg_close(&d);
     if (text)
-      return strcmp(key, ".") ? strtoll(text, NULL, 10) > 0
-                              : cg_keyed(text, "populated") != 0;
+      return v2 ? cg_keyed(text, "populated") != 0
+                : strtoll(text, NULL, 10) > 0;
   }
   _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0;
@@ -737,9 +747,10 @@ static bool cgroup_populated(const oci_map *paths) {
 /* A systemd scope (Delegate=yes marks it, on the v2 hierarchy): systemd
  * removes it once empty and then forgets the unit; removed under it, the
  * unit may linger active. */
-static void wait_for_systemd(const char *key, const char *dir) {
+static void wait_for_systemd(const char *key, const char *path) {
   if (strcmp(key, ".") && strcmp(key, "unified"))
     return;
+  _cleanup_free_ char *dir = xasprintf(CG_MOUNT "/%s%s", key, path);
   /* a user manager cannot write trusted.* and 252 marks nothing, but the
    * driver's cgroups are all scopes */
   size_t n = strlen(dir);
@@ -764,11 +775,8 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
   }
   /* systemd first: a scope is removed in every hierarchy it manages,
    * and removing one of them under it may leave the unit behind */
-  for (size_t i = 0; i < paths->len; i++) {
-    _cleanup_free_ char *p =
-        xasprintf(CG_MOUNT "/%s%s", paths->items[i].key, paths->items[i].value);
-    wait_for_systemd(paths->items[i].key, p);
-  }
+  for (size_t i = 0; i < paths->len; i++)
+    wait_for_systemd(paths->items[i].key, paths->items[i].value);
   int rc = 0;
   for (size_t i = 0; i < paths->len; i++) {
     _cleanup_free_ char *p =
@@ -776,7 +784,7 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
     /* the common case, an empty leaf, costs one call */
     if (rmdir(p) == 0 || errno == ENOENT)
       continue;
-    rmdir_tree(p);
+    rmdir_tree(p, NULL);
     if (access(p, F_OK) == 0 && rc == 0)
       rc = cell_errno(err, "remove cgroup `%s`", p);
   }

@@ -11,15 +11,15 @@
  * O_CREAT is in extra_flags. */
 int write_file_at(int dirfd, const char *path, const char *data, size_t len,
                   int extra_flags, cell_error_t *err);
-/* Calls fn(controllers, path, arg) for each line "id:controllers:path"
- * of /proc/PID/cgroup (pid 0: our own), until fn returns non-zero, which
- * is then returned; -1 with err when the file cannot be read. */
 /* In a user namespace other than the initial one (uid_map). */
 bool in_user_namespace(void);
 /* geteuid() as the parent user namespace sees it. */
 uid_t host_euid(void);
 /* Whether /sys/fs/cgroup/NAME exists (remembered per process). */
 bool cgroup_hierarchy_mounted(const char *name);
+/* Calls fn(controllers, path, arg) for each line "id:controllers:path"
+ * of /proc/PID/cgroup (pid 0: our own), until fn returns non-zero, which
+ * is then returned; -1 with err when the file cannot be read. */
 int proc_cgroups(int pid, int (*fn)(char *controllers, char *path, void *arg),
                  void *arg, cell_error_t *err);
 /* pid's cgroup in the v2 hierarchy (the "0::" line, as our cgroup
