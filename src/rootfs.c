@@ -152,12 +152,52 @@ static int pivot(const rootfs_opts *o, cell_error_t *err) {
   return 0;
 }
 
+/* A clone of the mount tree at srcfd (the top alone unless recursive),
+ * given attr (may be NULL) while still detached, then moved onto what
+ * dstfd names: no new superblock, no second lookup of the target, no
+ * walk through /proc/self/fd.  1: this kernel (before 5.2, or 5.12 for
+ * attr) or a seccomp profile has no such calls, use mount(2). */
+static int clone_onto(int srcfd, bool recursive, struct mount_attr *attr,
+                      int dstfd) {
+  static bool no_open_tree, no_setattr;
+  if (no_open_tree || (attr && no_setattr))
+    return 1;
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+  _cleanup_close_ int t = (int)syscall(SYS_open_tree, srcfd, "",
+                                       flags | (recursive ? AT_RECURSIVE : 0));
+  if (t < 0 && (errno == ENOSYS || errno == EPERM)) {
+    no_open_tree = true;
+    return 1;
+  }
+  if (t < 0)
+    return -1;
+  if (attr && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, attr,
+                      sizeof *attr) < 0) {
+    if (errno != ENOSYS && errno != EPERM)
+      return -1;
+    no_setattr = true;
+    return 1;
+  }
+  return (int)syscall(SYS_move_mount, t, "", dstfd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
 /* Bound on itself (recursively: masks below stay), then read-only. */
 static int readonly_path(int rootfd, const char *path, cell_error_t *err) {
   char p[FDPATH_MAX];
-  _cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0, err);
+  _cleanup_close_ int fd = open_in_root_quiet(rootfd, path, O_PATH, 0);
   if (fd < 0)
-    return err->errnum == ENOENT ? 0 : -1;
+    return errno == ENOENT
+               ? 0
+               : cell_errno(err, "open `%s` in the container root", path);
+  /* the read-only flag alone: the kernel keeps the others (and locks
+   * them in a user namespace) */
+  struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+  int r = clone_onto(fd, true, &ro, fd);
+  if (r < 0)
+    return cell_errno(err, "bind `%s` read-only on itself", path);
+  if (r == 0)
+    return 0;
   /* itself as source and target: "." once it is the cwd (see mount_on);
    * a file goes through /proc/self/fd */
   if ((fchdir(fd) == 0
@@ -173,19 +213,43 @@ static int readonly_path(int rootfd, const char *path, cell_error_t *err) {
   return 0;
 }
 
-/* A directory is hidden under an empty read-only tmpfs, anything else
- * under /dev/null. */
-static int mask_path(int rootfd, const char *path, cell_error_t *err) {
-  _cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0, err);
+/* What masks are clones of, made at first use: an empty read-only tmpfs
+ * for directories (one superblock for all of them: a tmpfs each costs
+ * more than the rest of masking), /dev/null for anything else. */
+typedef struct {
+  int dir, file;
+} mask_src;
+
+static void mask_src_close(mask_src *m) {
+  if (m->dir >= 0)
+    close(m->dir);
+  if (m->file >= 0)
+    close(m->file);
+}
+
+static int mask_path(int rootfd, const char *path, mask_src *m,
+                     cell_error_t *err) {
+  _cleanup_close_ int fd = open_in_root_quiet(rootfd, path, O_PATH, 0);
   if (fd < 0)
-    return err->errnum == ENOENT ? 0 : -1;
+    return errno == ENOENT
+               ? 0
+               : cell_errno(err, "open `%s` in the container root", path);
   struct stat st;
   if (fstat(fd, &st) < 0)
     return cell_errno(err, "stat `%s`", path);
-  int r = S_ISDIR(st.st_mode) ? mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL)
-                              : mount_on("/dev/null", fd, NULL, MS_BIND, NULL);
+  bool dir = S_ISDIR(st.st_mode);
+  int *src = dir ? &m->dir : &m->file;
+  if (!dir && *src < 0)
+    *src = open_in_root_quiet(rootfd, "/dev/null", O_PATH, 0);
+  int r = *src >= 0 ? clone_onto(*src, false, NULL, fd) : 1;
+  if (r == 1)
+    r = dir ? mount_on("tmpfs", fd, "tmpfs", MS_RDONLY, NULL)
+            : mount_on("/dev/null", fd, NULL, MS_BIND, NULL);
   if (r < 0)
     return cell_errno(err, "mask `%s`", path);
+  if (dir && *src < 0)
+    /* the tmpfs just mounted there */
+    *src = open_in_root_quiet(rootfd, path, O_PATH | O_DIRECTORY, 0);
   return 0;
 }
 
@@ -208,8 +272,9 @@ int rootfs_finalize(const oci_config *cfg, cell_error_t *err) {
   for (size_t i = 0; i < l->readonly_paths.len; i++)
     if (readonly_path(rootfd, l->readonly_paths.items[i], err) < 0)
       return -1;
+  mask_src m __attribute__((cleanup(mask_src_close))) = {-1, -1};
   for (size_t i = 0; i < l->masked_paths.len; i++)
-    if (mask_path(rootfd, l->masked_paths.items[i], err) < 0)
+    if (mask_path(rootfd, l->masked_paths.items[i], &m, err) < 0)
       return -1;
   if (cfg->root.readonly) {
     unsigned long f =

@@ -39,6 +39,9 @@ int rootfs_finalize(const oci_config *cfg, cell_error_t *err);
  * fallback.  flags as for openat; O_CLOEXEC is always added. */
 int open_in_root(int rootfd, const char *path, int flags, mode_t mode,
                  cell_error_t *err);
+/* The same, without an error message: -1 and errno (a missing path is
+ * often no error, and formatting one costs more than the lookup). */
+int open_in_root_quiet(int rootfd, const char *path, int flags, mode_t mode);
 
 /* Validates mount options and destinations of a config before anything is
  * created (so bad input leaves nothing behind). */

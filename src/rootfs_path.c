@@ -181,8 +181,7 @@ out:
   return ret;
 }
 
-int open_in_root(int rootfd, const char *path, int flags, mode_t mode,
-                 cell_error_t *err) {
+int open_in_root_quiet(int rootfd, const char *path, int flags, mode_t mode) {
   static bool no_openat2;
   flags |= O_CLOEXEC;
   if (!no_openat2) {
@@ -195,13 +194,16 @@ int open_in_root(int rootfd, const char *path, int flags, mode_t mode,
     do
       fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
     while (fd < 0 && errno == EAGAIN);
-    if (fd >= 0)
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM /* seccomp */))
       return fd;
-    if (errno != ENOSYS && errno != EPERM /* seccomp */)
-      return cell_errno(err, "open `%s` in the container root", path);
     no_openat2 = true;
   }
-  int fd = walk_in_root(rootfd, path, flags, mode);
+  return walk_in_root(rootfd, path, flags, mode);
+}
+
+int open_in_root(int rootfd, const char *path, int flags, mode_t mode,
+                 cell_error_t *err) {
+  int fd = open_in_root_quiet(rootfd, path, flags, mode);
   if (fd < 0)
     return cell_errno(err, "open `%s` in the container root", path);
   return fd;
@@ -222,9 +224,11 @@ int rootfs_open_parent(int rootfd, const char *path, const char **base,
 static int mkpath_in_root(int rootfd, const char *path, bool file, int links,
                           cell_error_t *err) {
   int oflags = O_PATH | (file ? 0 : O_DIRECTORY);
-  int fd = open_in_root(rootfd, path, oflags, 0, err);
-  if (fd >= 0 || err->errnum != ENOENT)
+  int fd = open_in_root_quiet(rootfd, path, oflags, 0);
+  if (fd >= 0)
     return fd;
+  if (errno != ENOENT)
+    return cell_errno(err, "open `%s` in the container root", path);
   const char *base;
   _cleanup_close_ int pfd = rootfs_open_parent(rootfd, path, &base, err);
   if (pfd < 0)
@@ -233,9 +237,16 @@ static int mkpath_in_root(int rootfd, const char *path, bool file, int links,
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0)
                : mkdirat(pfd, base, 0755);
   if (r >= 0) {
-    if (file)
+    if (file) {
       close(r);
-    return open_in_root(rootfd, path, oflags, 0, err);
+      return open_in_root(rootfd, path, oflags, 0, err);
+    }
+    /* just made by us in a parent resolved in the root: a symlink raced
+     * in fails O_DIRECTORY|O_NOFOLLOW */
+    r = openat(pfd, base, oflags | O_NOFOLLOW | O_CLOEXEC);
+    if (r < 0)
+      return cell_errno(err, "open `%s` in the container root", path);
+    return r;
   }
   if (errno != EEXIST)
     return cell_errno(err, "create `%s` in the container root", path);
