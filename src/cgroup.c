@@ -69,7 +69,9 @@ bool cgroup_is_v2(void) {
 int cg_open(const char *key, const char *path, cg_dir *d, cell_error_t *err) {
   d->path = strcmp(key, ".") ? xasprintf(CG_MOUNT "/%s%s", key, path)
                              : xasprintf(CG_MOUNT "%s", path);
-  d->fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int at;
+  const char *rel = cgroup_at(d->path, &at);
+  d->fd = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d->fd < 0) {
     cell_errno(err, "open cgroup `%s`", d->path);
     free(d->path);
@@ -182,9 +184,12 @@ static int cpuset_init(const char *dir, cell_error_t *err) {
     _cleanup_free_ char *mine = xasprintf("%s/%s", dir, files[i]);
     _cleanup_free_ char *parent = xasprintf("%s/../%s", dir, files[i]);
     _cleanup_free_ char *val = NULL;
-    if (read_file_at(AT_FDCWD, parent, &val, NULL, err) < 0)
+    int at;
+    const char *rel = cgroup_at(parent, &at);
+    if (read_file_at(at, rel, &val, NULL, err) < 0)
       return -1;
-    if (write_file_at(AT_FDCWD, mine, val, strlen(val), 0, err) < 0)
+    rel = cgroup_at(mine, &at);
+    if (write_file_at(at, rel, val, strlen(val), 0, err) < 0)
       return -1;
   }
   return 0;
@@ -193,12 +198,16 @@ static int cpuset_init(const char *dir, cell_error_t *err) {
 static bool cgroup_in_use(const char *dir) {
   _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir), *text = NULL;
   cell_error_t e = {0};
-  return read_file_at(AT_FDCWD, p, &text, NULL, &e) == 0 && *text;
+  int at;
+  const char *rel = cgroup_at(p, &at);
+  return read_file_at(at, rel, &text, NULL, &e) == 0 && *text;
 }
 
 /* mkdir of one level; leaf: the container's own, not an existing one */
 static int make_dir(char *full, bool leaf, bool cpuset, cell_error_t *err) {
-  if (mkdir(full, 0755) == 0)
+  int at;
+  const char *rel = cgroup_at(full, &at);
+  if (mkdirat(at, rel, 0755) == 0)
     return cpuset ? cpuset_init(full, err) : 0;
   if (errno != EEXIST)
     return cell_errno(err, "mkdir cgroup `%s`", full);
@@ -509,7 +518,9 @@ static int move_pid(const oci_map *to, int pid, cell_error_t *err) {
   for (size_t i = 0; i < to->len; i++) {
     _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s/cgroup.procs",
                                        to->items[i].key, to->items[i].value);
-    if (write_file_at(AT_FDCWD, p, buf, (size_t)n, 0, err) < 0)
+    int at;
+    const char *rel = cgroup_at(p, &at);
+    if (write_file_at(at, rel, buf, (size_t)n, 0, err) < 0)
       return -1;
   }
   return 0;
@@ -782,7 +793,9 @@ int cgroup_destroy(const oci_map *paths, cell_error_t *err) {
     _cleanup_free_ char *p =
         xasprintf(CG_MOUNT "/%s%s", paths->items[i].key, paths->items[i].value);
     /* the common case, an empty leaf, costs one call */
-    if (rmdir(p) == 0 || errno == ENOENT)
+    int at;
+    const char *rel = cgroup_at(p, &at);
+    if (unlinkat(at, rel, AT_REMOVEDIR) == 0 || errno == ENOENT)
       continue;
     rmdir_tree(p, NULL);
     if (access(p, F_OK) == 0 && rc == 0)

@@ -195,6 +195,8 @@ static int init_main(const init_args *a, cell_error_t *err) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
+  /* the parent's fd of the host's /sys/fs/cgroup stays out of here */
+  cgroup_at_forget();
 
   /* 1. Namespaces first: everything after is done inside them. */
   int r = init_enter_namespaces(a, err);

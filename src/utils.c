@@ -268,6 +268,29 @@ uid_t host_euid(void) {
   return map_euid(&nested);
 }
 
+static int cgroup_root = -2; /* -2: not opened yet; -1: not used */
+
+void cgroup_at_forget(void) {
+  if (cgroup_root >= 0)
+    close(cgroup_root);
+  cgroup_root = -1;
+}
+
+const char *cgroup_at(const char *path, int *dirfd) {
+  int root = cgroup_root;
+  static const char prefix[] = "/sys/fs/cgroup";
+  if (root == -2)
+    root = cgroup_root = open(prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  size_t n = sizeof prefix - 1;
+  *dirfd = AT_FDCWD;
+  if (root < 0 || strncmp(path, prefix, n) || (path[n] && path[n] != '/'))
+    return path;
+  *dirfd = root;
+  while (path[n] == '/')
+    n++;
+  return path[n] ? path + n : ".";
+}
+
 bool cgroup_hierarchy_mounted(const char *name) {
   /* asked for each hierarchy by the parent, then again by the init it
    * cloned, which sees the same mounts: the second time is free */
@@ -281,7 +304,9 @@ bool cgroup_hierarchy_mounted(const char *name) {
       return seen[i].mounted;
   char dir[96];
   snprintf(dir, sizeof dir, "/sys/fs/cgroup/%s", name);
-  bool mounted = access(dir, F_OK) == 0;
+  int at;
+  const char *rel = cgroup_at(dir, &at);
+  bool mounted = faccessat(at, rel, F_OK, 0) == 0;
   if (n < sizeof seen / sizeof *seen && strlen(name) < sizeof seen[0].name) {
     strcpy(seen[n].name, name);
     seen[n++].mounted = mounted;

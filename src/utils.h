@@ -17,6 +17,12 @@ bool in_user_namespace(void);
 uid_t host_euid(void);
 /* Whether /sys/fs/cgroup/NAME exists (remembered per process). */
 bool cgroup_hierarchy_mounted(const char *name);
+/* A path under /sys/fs/cgroup as a (dirfd, relative path) pair: walked
+ * from a directory fd opened once, not from "/" through sysfs for every
+ * cgroup file (AT_FDCWD and the path itself when that open failed). */
+const char *cgroup_at(const char *path, int *dirfd);
+/* Closes that fd for good (the container's init: no host fd in there). */
+void cgroup_at_forget(void);
 /* Calls fn(controllers, path, arg) for each line "id:controllers:path"
  * of /proc/PID/cgroup (pid 0: our own), until fn returns non-zero, which
  * is then returned; -1 with err when the file cannot be read. */
