@@ -449,7 +449,7 @@ static int systemd_enter(cell_cgroup *cg, int pid, cell_error_t *err) {
 int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
                   cell_error_t *err) {
   memset(cg, 0, sizeof *cg);
-  cg->v2fd = cg->sd_fd = -1;
+  cg->v2fd = cg->sd_fd = cg->unified_fd = -1;
   const oci_resources *r = &cfg->linux_.resources;
   bool asked = cg_resources_asked(r);
   bool v2 = cgroup_is_v2(),
@@ -584,7 +584,71 @@ int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err) {
   return move_self(&cg->saved, err);
 }
 
+/* The init moves itself: "0" written into `tasks` moves the writing
+ * thread and takes no global lock, where a pid written into cgroup.procs
+ * by another process takes cgroup_threadgroup_rwsem for writing, whose
+ * first use after an idle spell waits for an RCU grace period (10-15 ms
+ * on this kernel).  The parent opens the files: the init's mounts change
+ * under it.  Hybrid's unified cgroup is joined by CLONE_INTO_CGROUP. */
+int cgroup_self_open(cell_cgroup *cg, cell_error_t *err) {
+  cg->self_fds = xmalloc(cg->paths.len * sizeof *cg->self_fds);
+  for (size_t i = 0; i < cg->paths.len; i++)
+    cg->self_fds[i] = -1;
+  for (size_t i = 0; i < cg->paths.len; i++) {
+    const char *key = cg->paths.items[i].key;
+    bool unified = !strcmp(key, "unified");
+    _cleanup_free_ char *p =
+        xasprintf(CG_MOUNT "/%s%s%s", key, cg->paths.items[i].value,
+                  unified ? "" : "/tasks");
+    int at;
+    const char *rel = cgroup_at(p, &at);
+    int fd = openat(at, rel,
+                    (unified ? O_PATH | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
+    if (fd < 0)
+      return cell_errno(err, "open `%s`", p);
+    *(unified ? &cg->unified_fd : &cg->self_fds[i]) = fd;
+  }
+  return 0;
+}
+
+int cgroup_self_no_clone_into(cell_cgroup *cg, cell_error_t *err) {
+  for (size_t i = 0; cg->unified_fd >= 0 && i < cg->paths.len; i++)
+    if (!strcmp(cg->paths.items[i].key, "unified")) {
+      cg->self_fds[i] =
+          openat(cg->unified_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+      if (cg->self_fds[i] < 0)
+        return cell_errno(err, "open `" CG_MOUNT "/unified%s/cgroup.procs`",
+                          cg->paths.items[i].value);
+      close(steal_fd(&cg->unified_fd));
+    }
+  return 0;
+}
+
+int cgroup_self_move(cell_cgroup *cg, cell_error_t *err) {
+  int rc = 0;
+  for (size_t i = 0; cg->self_fds && i < cg->paths.len; i++) {
+    if (cg->self_fds[i] < 0)
+      continue;
+    if (rc == 0 && write(cg->self_fds[i], "0", 1) < 0)
+      rc = cell_errno(err, "join cgroup `" CG_MOUNT "/%s%s`",
+                      cg->paths.items[i].key, cg->paths.items[i].value);
+    close(steal_fd(&cg->self_fds[i]));
+  }
+  return rc;
+}
+
+void cgroup_self_close(cell_cgroup *cg) {
+  for (size_t i = 0; cg->self_fds && i < cg->paths.len; i++)
+    if (cg->self_fds[i] >= 0)
+      close(cg->self_fds[i]);
+  free(cg->self_fds);
+  cg->self_fds = NULL;
+  if (cg->unified_fd >= 0)
+    close(steal_fd(&cg->unified_fd));
+}
+
 void cgroup_free(cell_cgroup *cg) {
+  cgroup_self_close(cg);
   if (cg->v2fd >= 0)
     close(cg->v2fd);
   if (cg->sd_fd >= 0)

@@ -19,6 +19,11 @@
 typedef struct {
   oci_map paths; /* empty: the container has no cgroup (rootless) */
   int v2fd;      /* v2-only host: the cgroup dir, for CLONE_INTO_CGROUP */
+  /* v1 and hybrid, cgroupfs driver (cgroup_self_open): per path, an fd
+   * the init writes "0" into, -1 for none; hybrid's unified cgroup dir
+   * for CLONE_INTO_CGROUP */
+  int *self_fds;
+  int unified_fd;
   /* v1: where the caller was before cgroup_enter_self(), to go back */
   oci_map saved;
   /* systemd driver: the scope is made when its first pid is known, and
@@ -50,6 +55,16 @@ void cgroup_set_systemd(bool on);
  * a no-op when clone3 placed it (v2) or there are none. */
 int cgroup_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err);
 int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err);
+/* v1 and hybrid, cgroupfs driver: opens what the init needs to move
+ * itself, before the clone (cg->self_fds, cg->unified_fd). */
+int cgroup_self_open(cell_cgroup *cg, cell_error_t *err);
+/* The kernel has no CLONE_INTO_CGROUP: the init joins unified by
+ * cgroup.procs as well. */
+int cgroup_self_no_clone_into(cell_cgroup *cg, cell_error_t *err);
+/* In the init: the moves themselves; closes the fds. */
+int cgroup_self_move(cell_cgroup *cg, cell_error_t *err);
+/* The parent's copies of those fds. */
+void cgroup_self_close(cell_cgroup *cg);
 /* Kills what is left in the cgroup(s) and removes them. */
 int cgroup_destroy(const oci_map *paths, cell_error_t *err);
 void cgroup_free(cell_cgroup *cg);

@@ -54,8 +54,9 @@ typedef struct {
   int fifo_dir; /* state dir, closed before pivot_root */
   int fifo;     /* exec fifo's read end, opened by the parent (create only) */
   const cell_seccomp_prog *seccomp; /* compiled by the parent */
-  bool wait_parent; /* the parent writes maps or moves us first */
-  int late_unshare; /* CLONE_NEWCGROUP once we are in our v1 cgroups */
+  bool wait_parent;     /* the parent writes maps or moves us first */
+  int late_unshare;     /* CLONE_NEWCGROUP once we are in our v1 cgroups */
+  cell_cgroup *self_cg; /* v1: the init moves itself (cgroup_self_open) */
 } init_args;
 
 static bool has_hooks(const oci_hookv *h) {
@@ -84,10 +85,12 @@ static int init_enter_namespaces(const init_args *a, cell_error_t *err) {
   sync_hdr h;
   bool slow = p->n_join > 0 || p->timens_offsets;
   if (!slow) {
+    if (a->self_cg && cgroup_self_move(a->self_cg, err) < 0)
+      return -1;
     if (a->wait_parent &&
         sync_expect(a->sync_fd, SYNC_USERNS_DONE, &h, NULL, NULL, err) < 0)
       return -1;
-    /* rooted at the cgroups the parent just moved us into */
+    /* rooted at the cgroups we (or the parent) just moved into */
     if (a->late_unshare && unshare(a->late_unshare) < 0)
       return cell_errno(err, "unshare cgroup namespace");
     return 1;
@@ -602,7 +605,7 @@ int container_create(const create_opts *o, cell_created *cc,
   cc->c.dirfd = -1;
   _cleanup_free_ char *rootfs = NULL;
   ns_plan plan = {.n_join = 0};
-  cell_cgroup cg = {.v2fd = -1, .sd_fd = -1};
+  cell_cgroup cg = {.v2fd = -1, .sd_fd = -1, .unified_fd = -1};
   cell_seccomp_prog sp = {.insns = NULL};
   int sv[2] = {-1, -1};
   _cleanup_close_ int fifo = -1;
@@ -658,22 +661,32 @@ int container_create(const create_opts *o, cell_created *cc,
   if (o->foreground)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   bool slow = plan.n_join > 0 || plan.timens_offsets;
-  /* v1 has no CLONE_INTO_CGROUP.  In the fast path the parent moves the
-   * init into its cgroups (one migration per hierarchy) and the init
-   * makes its cgroup namespace after that; the slow path moves cell
-   * itself in for the clone and back out (two per hierarchy). */
+  /* v1 has no CLONE_INTO_CGROUP.  In the fast path the init is moved
+   * into its cgroups (one migration per hierarchy): by itself with the
+   * cgroupfs driver (no global lock, see cgroup_self_open), by the parent
+   * through systemd; it makes its cgroup namespace after that.  The slow
+   * path moves cell itself in for the clone and back out (two per
+   * hierarchy). */
   bool move_child = !slow && cg.v2fd < 0 && cg.paths.len > 0;
+  bool self_move = move_child && !cg.sd_unit;
   int clone_flags = slow ? 0 : plan.new_flags;
   if (move_child)
     clone_flags &= ~CLONE_NEWCGROUP;
   if (!move_child && cgroup_enter_self(&cg, err) < 0)
     goto out;
-  int init_pid = clone_init(clone_flags, &cc->pidfd, cg.v2fd);
-  if (init_pid < 0 && cg.v2fd >= 0 &&
+  if (self_move && cgroup_self_open(&cg, err) < 0)
+    goto out;
+  int into = cg.v2fd >= 0 ? cg.v2fd : cg.unified_fd;
+  int init_pid = clone_init(clone_flags, &cc->pidfd, into);
+  if (init_pid < 0 && into >= 0 &&
       (errno == E2BIG || errno == EINVAL || errno == ENOSYS)) {
-    /* no CLONE_INTO_CGROUP (before 5.7): enter the cgroup ourselves */
-    close(steal_fd(&cg.v2fd));
-    if (cgroup_enter_self(&cg, err) < 0)
+    /* no CLONE_INTO_CGROUP (before 5.7): enter the cgroup ourselves, or
+     * let the init join unified as it joins the rest */
+    if (cg.v2fd >= 0) {
+      close(steal_fd(&cg.v2fd));
+      if (cgroup_enter_self(&cg, err) < 0)
+        goto out;
+    } else if (cgroup_self_no_clone_into(&cg, err) < 0)
       goto out;
     init_pid = clone_init(clone_flags, &cc->pidfd, -1);
   }
@@ -700,9 +713,10 @@ int container_create(const create_opts *o, cell_created *cc,
                    .fifo_dir = cc->c.dirfd,
                    .fifo = steal_fd(&fifo),
                    .seccomp = &sp,
-                   .wait_parent = plan.new_user || move_child,
+                   .wait_parent = plan.new_user || (move_child && !self_move),
                    .late_unshare =
-                       move_child ? plan.new_flags & CLONE_NEWCGROUP : 0};
+                       move_child ? plan.new_flags & CLONE_NEWCGROUP : 0,
+                   .self_cg = self_move ? &cg : NULL};
     cell_error_t e = {0};
     int rc = init_main(&a, &e);
     if (rc < 0)
@@ -710,12 +724,14 @@ int container_create(const create_opts *o, cell_created *cc,
     _exit(rc < 0 ? 1 : 0);
   }
   close(steal_fd(&sv[1]));
+  cgroup_self_close(&cg);
   /* the init's is the only reader: start finds none once it died */
   if (fifo >= 0)
     close(steal_fd(&fifo));
 
   /* 6. uid/gid maps, hooks, console and readiness, as the init asks. */
-  if (stage_follow_init(o, cc, &plan, &cg, move_child, &init_pid, err) < 0)
+  if (stage_follow_init(o, cc, &plan, &cg, move_child && !self_move, &init_pid,
+                        err) < 0)
     goto out;
 
   /* 7. The pid file only once the init is ready: whoever reads it may
