@@ -176,6 +176,25 @@ static int own_cgroups(bool v2, oci_map *out, cell_error_t *err) {
 
 /* ---- creation ------------------------------------------------------ */
 
+/* write_file_at and read_file_at of a path under CG_MOUNT, walked from
+ * cgroup_at()'s fd; errors name the whole path. */
+static int cg_write_file(const char *full, const char *data, size_t n,
+                         cell_error_t *err) {
+  int at;
+  const char *rel = cgroup_at(full, &at);
+  if (write_file_at(at, rel, data, n, 0, err) == 0)
+    return 0;
+  return cell_err(err, err->errnum, "write `%s`", full);
+}
+
+static int cg_read_file(const char *full, char **out, cell_error_t *err) {
+  int at;
+  const char *rel = cgroup_at(full, &at);
+  if (read_file_at(at, rel, out, NULL, err) == 0)
+    return 0;
+  return cell_err(err, err->errnum, "read `%s`", full);
+}
+
 /* v1 cpuset: a new cgroup starts with no cpus or mems, and nothing can
  * join it until they are copied from the parent. */
 static int cpuset_init(const char *dir, cell_error_t *err) {
@@ -184,12 +203,8 @@ static int cpuset_init(const char *dir, cell_error_t *err) {
     _cleanup_free_ char *mine = xasprintf("%s/%s", dir, files[i]);
     _cleanup_free_ char *parent = xasprintf("%s/../%s", dir, files[i]);
     _cleanup_free_ char *val = NULL;
-    int at;
-    const char *rel = cgroup_at(parent, &at);
-    if (read_file_at(at, rel, &val, NULL, err) < 0)
-      return -1;
-    rel = cgroup_at(mine, &at);
-    if (write_file_at(at, rel, val, strlen(val), 0, err) < 0)
+    if (cg_read_file(parent, &val, err) < 0 ||
+        cg_write_file(mine, val, strlen(val), err) < 0)
       return -1;
   }
   return 0;
@@ -198,9 +213,7 @@ static int cpuset_init(const char *dir, cell_error_t *err) {
 static bool cgroup_in_use(const char *dir) {
   _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir), *text = NULL;
   cell_error_t e = {0};
-  int at;
-  const char *rel = cgroup_at(p, &at);
-  return read_file_at(at, rel, &text, NULL, &e) == 0 && *text;
+  return cg_read_file(p, &text, &e) == 0 && *text;
 }
 
 /* mkdir of one level; leaf: the container's own, not an existing one */
@@ -518,9 +531,7 @@ static int move_pid(const oci_map *to, int pid, cell_error_t *err) {
   for (size_t i = 0; i < to->len; i++) {
     _cleanup_free_ char *p = xasprintf(CG_MOUNT "/%s%s/cgroup.procs",
                                        to->items[i].key, to->items[i].value);
-    int at;
-    const char *rel = cgroup_at(p, &at);
-    if (write_file_at(at, rel, buf, (size_t)n, 0, err) < 0)
+    if (cg_write_file(p, buf, (size_t)n, err) < 0)
       return -1;
   }
   return 0;

@@ -748,6 +748,25 @@ cell_from_cg() {
   ! ls -d /sys/fs/cgroup/cell-shared-$$ /sys/fs/cgroup/*/cell-shared-$$ 2>/dev/null
 }
 
+@test "cgroups: v1: a cgroup the init cannot join fails create, naming it, nothing left" {
+  [[ -z $V2 && -d /sys/fs/cgroup/cpuset ]] ||
+    skip "v1 cpuset only (an empty v2 cpuset uses its parent's cpus)"
+  # a cpuset parent with no cpus: its child gets none, and the kernel
+  # refuses any task there (ENOSPC) when the init moves itself in
+  local top=celltest-empty-$$
+  mkdir "/sys/fs/cgroup/cpuset/$top"
+  make_bundle /bin/true
+  cfg '.linux.cgroupsPath = $p' --arg p "/$top/c"
+  mounts_snapshot
+  run_rejected "join cgroup \`/sys/fs/cgroup/cpuset/$top/c\`: No space left on device"
+  [[ $(printf '%s\n' "$stderr" | wc -l) -eq 1 ]]
+  assert_nothing_left
+  local left
+  left=$(ls -d /sys/fs/cgroup/*/"$top"/c 2>/dev/null || true)
+  rmdir /sys/fs/cgroup/*/"$top"
+  [[ -z $left ]] || fail "cgroups left: $left"
+}
+
 @test "cgroups: the suite left no cgroup behind" {
   [[ -s $BATS_FILE_TMPDIR/ids ]] || skip "no container ids recorded"
   while read -r id; do
