@@ -196,18 +196,26 @@ static int cg_read_file(const char *full, char **out, cell_error_t *err) {
 }
 
 /* v1 cpuset: a new cgroup starts with no cpus or mems, and nothing can
- * join it until they are copied from the parent. */
-static int cpuset_init(const char *dir, cell_error_t *err) {
+ * join it until they are set.  The kernel copies the parent's when the
+ * parent has cgroup.clone_children, which cell sets on the parents it
+ * makes: then one read tells, else cell copies them. */
+static int cpuset_init(const char *dir, bool parent, cell_error_t *err) {
   static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
-  for (int i = 0; i < 2; i++) {
+  _cleanup_free_ char *cpus = xasprintf("%s/%s", dir, files[0]), *now = NULL;
+  if (cg_read_file(cpus, &now, err) < 0)
+    return -1;
+  for (int i = 0; *now == '\n' && i < 2; i++) {
     _cleanup_free_ char *mine = xasprintf("%s/%s", dir, files[i]);
-    _cleanup_free_ char *parent = xasprintf("%s/../%s", dir, files[i]);
+    _cleanup_free_ char *up = xasprintf("%s/../%s", dir, files[i]);
     _cleanup_free_ char *val = NULL;
-    if (cg_read_file(parent, &val, err) < 0 ||
+    if (cg_read_file(up, &val, err) < 0 ||
         cg_write_file(mine, val, strlen(val), err) < 0)
       return -1;
   }
-  return 0;
+  if (!parent)
+    return 0;
+  _cleanup_free_ char *cc = xasprintf("%s/cgroup.clone_children", dir);
+  return cg_write_file(cc, "1", 1, err);
 }
 
 static bool cgroup_in_use(const char *dir) {
@@ -216,12 +224,14 @@ static bool cgroup_in_use(const char *dir) {
   return cg_read_file(p, &text, &e) == 0 && *text;
 }
 
-/* mkdir of one level; leaf: the container's own, not an existing one */
-static int make_dir(char *full, bool leaf, bool cpuset, cell_error_t *err) {
+/* mkdir of one level; leaf: the container's own, not an existing one;
+ * parent: a level above the last */
+static int make_dir(char *full, bool leaf, bool parent, bool cpuset,
+                    cell_error_t *err) {
   int at;
   const char *rel = cgroup_at(full, &at);
   if (mkdirat(at, rel, 0755) == 0)
-    return cpuset ? cpuset_init(full, err) : 0;
+    return cpuset ? cpuset_init(full, parent, err) : 0;
   if (errno != EEXIST)
     return cell_errno(err, "mkdir cgroup `%s`", full);
   if (leaf && cgroup_in_use(full))
@@ -239,7 +249,7 @@ static int make_path(const char *key, const char *path, bool own,
   oci_kv kv = {(char *)key, NULL};
   bool cpuset = cg_v1_key(&(oci_map){&kv, 1}, "cpuset") != NULL;
   /* the parents exist but for the first container: the leaf alone */
-  int r = make_dir(full, own, cpuset, err);
+  int r = make_dir(full, own, false, cpuset, err);
   if (r == 0 || err->errnum != ENOENT)
     return r;
   for (char *p = full + base + 1;; p++) {
@@ -247,7 +257,7 @@ static int make_path(const char *key, const char *path, bool own,
       continue;
     char c = *p;
     *p = '\0';
-    if (make_dir(full, own && !c, cpuset, err) < 0)
+    if (make_dir(full, own && !c, c != '\0', cpuset, err) < 0)
       return -1;
     *p = c;
     if (!c)
