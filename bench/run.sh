@@ -36,6 +36,14 @@ cleanup() {
   if [[ -n $mounted_hugetlb ]]; then
     find /sys/fs/cgroup/hugetlb -mindepth 1 -depth -type d \
       -exec rmdir {} \; 2>/dev/null
+    # a removed cgroup stays a child until the kernel frees it, and an
+    # unmount that still sees one keeps the hierarchy alive: wait for
+    # /proc/cgroups to count the root alone
+    local n
+    for n in $(seq 100); do
+      [[ $(awk '$1 == "hugetlb" { print $3 }' /proc/cgroups) == 1 ]] && break
+      sleep 0.05
+    done
     if [[ -z $(find /sys/fs/cgroup/hugetlb -mindepth 1 -type d) ]]; then
       umount /sys/fs/cgroup/hugetlb && rmdir /sys/fs/cgroup/hugetlb
     else
@@ -97,7 +105,7 @@ runtimes=("${working[@]}")
 # "same": every runtime runs one config, crun's own spec (else runc's), so
 # that a difference in the specs' defaults (cell's masks more paths and adds
 # a cgroup namespace) does not count as speed.
-scenarios=(run lifecycle)
+scenarios=(run lifecycle idle)
 src=""
 for rt in crun runc; do
   [[ " ${runtimes[*]} " == *" $rt "* ]] && { src=$rt; break; }
@@ -123,6 +131,12 @@ sample() { # RT SCENARIO ITER
   case $sc in
   run) set -- "$bin" --root "$r" run --bundle "$b" "$id" ;;
   same) set -- "$bin" --root "$r" run --bundle "$work/same-$rt" "$id" ;;
+  idle)
+    # containers seldom start back to back: after a pause the kernel's
+    # RCU-synchronised locks (v1 cgroup attach) are cold again
+    sleep 0.2
+    set -- "$bin" --root "$r" run --bundle "$b" "$id"
+    ;;
   lifecycle)
     set -- "$bin" --root "$r" create --bundle "$b" "$id" --- \
       "$bin" --root "$r" start "$id" --- \
@@ -153,6 +167,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 summary=$out/summary-$stamp.txt
 {
   echo "median of $N iterations; run = 'run' of /bin/true, lifecycle = create+start+delete,"
+  echo "idle = 'run' after 0.2 s of idle (not measured),"
   echo "same = 'run' with one config for all (${src:-none}'s spec)"
   echo "wall and cpu in ms; cpu = user+sys of the runtime's whole process tree;"
   echo "peak rss = ru_maxrss of the largest single process in that tree (KiB)"

@@ -430,15 +430,6 @@ static int stage_state_dir(const create_opts *o, const oci_config *cfg,
   return 0;
 }
 
-/* clone_args up to the cgroup field (CLONE_ARGS_SIZE_VER2) */
-struct clone_args_v2 {
-  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
-      tls, set_tid, set_tid_size, cgroup;
-};
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 /* clone3 gives a pidfd with the child (no pid-reuse race for kill and
  * wait) and creates every namespace at once, the user namespace first by
  * the kernel's own ordering. */

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,6 +273,13 @@ bool in_user_namespace(void) {
 uid_t host_euid(void) {
   bool nested;
   return map_euid(&nested);
+}
+
+pid_t fork_into_cgroup(int cgroup_fd) {
+  struct clone_args_v2 ca = {.flags = CLONE_INTO_CGROUP,
+                             .exit_signal = SIGCHLD,
+                             .cgroup = (uint64_t)cgroup_fd};
+  return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 }
 
 static int cgroup_root = -2; /* -2: not opened yet; -1: not used */

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -21,6 +22,18 @@ bool cgroup_hierarchy_mounted(const char *name);
  * from a directory fd opened once, not from "/" through sysfs for every
  * cgroup file (AT_FDCWD and the path itself when that open failed). */
 const char *cgroup_at(const char *path, int *dirfd);
+
+/* clone_args up to the cgroup field (CLONE_ARGS_SIZE_VER2) */
+struct clone_args_v2 {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+      tls, set_tid, set_tid_size, cgroup;
+};
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+/* fork(), the child born in the v2 cgroup dir cgroup_fd (clone3 with
+ * CLONE_INTO_CGROUP, Linux 5.7); -1 and errno as clone3 gives them. */
+pid_t fork_into_cgroup(int cgroup_fd);
 /* Closes that fd for good (the container's init: no host fd in there). */
 void cgroup_at_forget(void);
 /* Calls fn(controllers, path, arg) for each line "id:controllers:path"

@@ -110,6 +110,27 @@ procs_in_pidns() {
   [ "$rc" -eq 0 ]
 }
 
+@test "exec: a cgroup the process cannot join fails exec, naming it, nothing left" {
+  requires_cell "runc 1.1 has no exec --cgroup"
+  start_ctr
+  line=$(grep -E '^[0-9]+:cpuset:' "/proc/$INIT/cgroup") ||
+    skip "no v1 cpuset hierarchy"
+  dir=/sys/fs/cgroup/cpuset${line#*:cpuset:}
+  # a cpuset with no cpus takes no task: the helper's own move fails
+  mkdir "$dir/empty"
+  echo "" >"$dir/empty/cpuset.cpus"
+  run_cell exec --cgroup cpuset:empty "$ID" /bin/sleep 1000
+  echo "status=$status stderr=$stderr" >&2
+  local rc=0
+  [[ $status -eq 1 ]] || rc=1
+  [[ $stderr == "cell: join the container's cgroup \`$dir/empty\`: No space left on device" ]] || rc=1
+  [[ -z $(cat "$dir/empty/tasks") ]] || rc=1
+  # only the init is left in the container
+  [[ $(cat "$dir/tasks" | xargs) == "$INIT" ]] || rc=1
+  rmdir "$dir/empty"
+  [ "$rc" -eq 0 ]
+}
+
 @test "exec: capabilities and no_new_privs equal the init's; --cap adds one" {
   start_ctr
   exec_ok "$ID" /bin/sh -c 'grep -E "^(CapEff|CapBnd|CapPrm|NoNewPrivs):" /proc/self/status'
