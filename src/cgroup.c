@@ -472,7 +472,8 @@ static int systemd_enter(cell_cgroup *cg, int pid, cell_error_t *err) {
 int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
                   cell_error_t *err) {
   memset(cg, 0, sizeof *cg);
-  cg->v2fd = cg->sd_fd = cg->unified_fd = -1;
+  cg->v2fd = cg->sd_fd = -1;
+  cg->join = (cgroup_join){.v2 = -1, .v2dir = -1};
   const oci_resources *r = &cfg->linux_.resources;
   bool asked = cg_resources_asked(r);
   bool v2 = cgroup_is_v2(),
@@ -605,71 +606,88 @@ int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err) {
   return move_self(&cg->saved, err);
 }
 
-/* The init moves itself: "0" written into `tasks` moves the writing
+/* A process moves itself: "0" written into `tasks` moves the writing
  * thread and takes no global lock, where a pid written into cgroup.procs
  * by another process takes cgroup_threadgroup_rwsem for writing, whose
  * first use after an idle spell waits for an RCU grace period (10-15 ms
- * on this kernel).  The parent opens the files: the init's mounts change
- * under it.  Hybrid's unified cgroup is joined by CLONE_INTO_CGROUP. */
-int cgroup_self_open(cell_cgroup *cg, cell_error_t *err) {
-  cg->self_fds = xmalloc(cg->paths.len * sizeof *cg->self_fds);
-  for (size_t i = 0; i < cg->paths.len; i++)
-    cg->self_fds[i] = -1;
-  for (size_t i = 0; i < cg->paths.len; i++) {
-    const char *key = cg->paths.items[i].key;
-    bool unified = !strcmp(key, "unified");
+ * on this kernel, more under load).  Its parent opens the files: the
+ * process's mounts and namespaces change under it.  The v2 hierarchy
+ * (hybrid's unified) is joined by CLONE_INTO_CGROUP. */
+int cgroup_join_open(const oci_map *paths, char *const *dirs, cgroup_join *j,
+                     cell_error_t *err) {
+  *j = (cgroup_join){.n = paths->len, .v2 = -1, .v2dir = -1};
+  j->dirs = xcalloc(j->n + 1, sizeof *j->dirs);
+  j->fds = xmalloc((j->n + 1) * sizeof *j->fds);
+  for (size_t i = 0; i < j->n; i++) {
+    j->dirs[i] = xstrdup(dirs[i]);
+    j->fds[i] = -1;
+  }
+  for (size_t i = 0; i < j->n; i++) {
+    const char *key = paths->items[i].key;
+    bool v2 = !strcmp(key, ".") || !strcmp(key, "unified");
     _cleanup_free_ char *p =
-        xasprintf(CG_MOUNT "/%s%s%s", key, cg->paths.items[i].value,
-                  unified ? "" : "/tasks");
+        v2 ? xstrdup(dirs[i]) : xasprintf("%s/tasks", dirs[i]);
     int at;
     const char *rel = cgroup_at(p, &at);
-    int fd = openat(at, rel,
-                    (unified ? O_PATH | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
+    int fd =
+        openat(at, rel, (v2 ? O_PATH | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
     if (fd < 0)
       return cell_errno(err, "open `%s`", p);
-    *(unified ? &cg->unified_fd : &cg->self_fds[i]) = fd;
+    if (v2) {
+      j->v2 = (int)i;
+      j->v2dir = fd;
+    } else
+      j->fds[i] = fd;
   }
   return 0;
 }
 
-int cgroup_self_no_clone_into(cell_cgroup *cg, cell_error_t *err) {
-  for (size_t i = 0; cg->unified_fd >= 0 && i < cg->paths.len; i++)
-    if (!strcmp(cg->paths.items[i].key, "unified")) {
-      cg->self_fds[i] =
-          openat(cg->unified_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-      if (cg->self_fds[i] < 0)
-        return cell_errno(err, "open `" CG_MOUNT "/unified%s/cgroup.procs`",
-                          cg->paths.items[i].value);
-      close(steal_fd(&cg->unified_fd));
-    }
+int cgroup_join_no_clone_into(cgroup_join *j, cell_error_t *err) {
+  if (j->v2dir < 0)
+    return 0;
+  j->fds[j->v2] = openat(j->v2dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+  if (j->fds[j->v2] < 0)
+    return cell_errno(err, "open `%s/cgroup.procs`", j->dirs[j->v2]);
+  close(steal_fd(&j->v2dir));
   return 0;
 }
 
-int cgroup_self_move(cell_cgroup *cg, cell_error_t *err) {
+int cgroup_join_self(cgroup_join *j, cell_error_t *err) {
   int rc = 0;
-  for (size_t i = 0; cg->self_fds && i < cg->paths.len; i++) {
-    if (cg->self_fds[i] < 0)
-      continue;
-    if (rc == 0 && write(cg->self_fds[i], "0", 1) < 0)
-      rc = cell_errno(err, "join cgroup `" CG_MOUNT "/%s%s`",
-                      cg->paths.items[i].key, cg->paths.items[i].value);
-    close(steal_fd(&cg->self_fds[i]));
-  }
+  for (size_t i = 0; rc == 0 && i < j->n; i++)
+    if (j->fds[i] >= 0 && write(j->fds[i], "0", 1) < 0)
+      rc = cell_errno(err, "join cgroup `%s`", j->dirs[i]);
+  cgroup_join_close(j);
   return rc;
 }
 
-void cgroup_self_close(cell_cgroup *cg) {
-  for (size_t i = 0; cg->self_fds && i < cg->paths.len; i++)
-    if (cg->self_fds[i] >= 0)
-      close(cg->self_fds[i]);
-  free(cg->self_fds);
-  cg->self_fds = NULL;
-  if (cg->unified_fd >= 0)
-    close(steal_fd(&cg->unified_fd));
+void cgroup_join_close(cgroup_join *j) {
+  for (size_t i = 0; i < j->n; i++) {
+    if (j->fds[i] >= 0)
+      close(j->fds[i]);
+    free(j->dirs[i]);
+  }
+  free(j->fds);
+  free(j->dirs);
+  if (j->v2dir >= 0)
+    close(j->v2dir);
+  *j = (cgroup_join){.v2 = -1, .v2dir = -1};
+}
+
+int cgroup_self_open(cell_cgroup *cg, cell_error_t *err) {
+  char **dirs = xcalloc(cg->paths.len + 1, sizeof *dirs);
+  for (size_t i = 0; i < cg->paths.len; i++)
+    dirs[i] = xasprintf(CG_MOUNT "/%s%s", cg->paths.items[i].key,
+                        cg->paths.items[i].value);
+  int r = cgroup_join_open(&cg->paths, dirs, &cg->join, err);
+  for (size_t i = 0; i < cg->paths.len; i++)
+    free(dirs[i]);
+  free(dirs);
+  return r;
 }
 
 void cgroup_free(cell_cgroup *cg) {
-  cgroup_self_close(cg);
+  cgroup_join_close(&cg->join);
   if (cg->v2fd >= 0)
     close(cg->v2fd);
   if (cg->sd_fd >= 0)

@@ -16,14 +16,21 @@
 
 #define CG_MOUNT "/sys/fs/cgroup"
 
+/* What a process needs to move itself into a container's cgroups (see
+ * cgroup_join_open), opened by cell before that process exists. */
+typedef struct {
+  size_t n;
+  char **dirs; /* per hierarchy: the cgroup directory (for messages) */
+  int *fds;    /* per hierarchy: v1 `tasks`, -1 for none */
+  int v2;      /* the v2 (or hybrid unified) hierarchy's index, -1: none */
+  int v2dir;   /* its directory: for CLONE_INTO_CGROUP */
+} cgroup_join;
+
 typedef struct {
   oci_map paths; /* empty: the container has no cgroup (rootless) */
   int v2fd;      /* v2-only host: the cgroup dir, for CLONE_INTO_CGROUP */
-  /* v1 and hybrid, cgroupfs driver (cgroup_self_open): per path, an fd
-   * the init writes "0" into, -1 for none; hybrid's unified cgroup dir
-   * for CLONE_INTO_CGROUP */
-  int *self_fds;
-  int unified_fd;
+  /* v1 and hybrid, cgroupfs driver: how the init moves itself */
+  cgroup_join join;
   /* v1: where the caller was before cgroup_enter_self(), to go back */
   oci_map saved;
   /* systemd driver: the scope is made when its first pid is known, and
@@ -55,16 +62,20 @@ void cgroup_set_systemd(bool on);
  * a no-op when clone3 placed it (v2) or there are none. */
 int cgroup_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err);
 int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err);
-/* v1 and hybrid, cgroupfs driver: opens what the init needs to move
- * itself, before the clone (cg->self_fds, cg->unified_fd). */
+/* Opens, for each hierarchy i of paths, what moves a process into
+ * dirs[i] (a cgroup directory there; copied): `tasks` on v1, the
+ * directory on v2.  A process moves itself in by cgroup_join_self, and
+ * into the v2 one by being cloned there (v2dir). */
+int cgroup_join_open(const oci_map *paths, char *const *dirs, cgroup_join *j,
+                     cell_error_t *err);
+/* The kernel has no CLONE_INTO_CGROUP: the v2 hierarchy is joined by
+ * its cgroup.procs as well. */
+int cgroup_join_no_clone_into(cgroup_join *j, cell_error_t *err);
+/* In the process that moves: "0" into each fd; closes them. */
+int cgroup_join_self(cgroup_join *j, cell_error_t *err);
+void cgroup_join_close(cgroup_join *j);
+/* The init's cgroup_join for cg (cgroupfs driver, v1 and hybrid). */
 int cgroup_self_open(cell_cgroup *cg, cell_error_t *err);
-/* The kernel has no CLONE_INTO_CGROUP: the init joins unified by
- * cgroup.procs as well. */
-int cgroup_self_no_clone_into(cell_cgroup *cg, cell_error_t *err);
-/* In the init: the moves themselves; closes the fds. */
-int cgroup_self_move(cell_cgroup *cg, cell_error_t *err);
-/* The parent's copies of those fds. */
-void cgroup_self_close(cell_cgroup *cg);
 /* Kills what is left in the cgroup(s) and removes them. */
 int cgroup_destroy(const oci_map *paths, cell_error_t *err);
 void cgroup_free(cell_cgroup *cg);

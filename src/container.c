@@ -54,9 +54,9 @@ typedef struct {
   int fifo_dir; /* state dir, closed before pivot_root */
   int fifo;     /* exec fifo's read end, opened by the parent (create only) */
   const cell_seccomp_prog *seccomp; /* compiled by the parent */
-  bool wait_parent;     /* the parent writes maps or moves us first */
-  int late_unshare;     /* CLONE_NEWCGROUP once we are in our v1 cgroups */
-  cell_cgroup *self_cg; /* v1: the init moves itself (cgroup_self_open) */
+  bool wait_parent;  /* the parent writes maps or moves us first */
+  int late_unshare;  /* CLONE_NEWCGROUP once we are in our v1 cgroups */
+  cgroup_join *join; /* v1: the init moves itself (cgroup_self_open) */
 } init_args;
 
 static bool has_hooks(const oci_hookv *h) {
@@ -85,7 +85,7 @@ static int init_enter_namespaces(const init_args *a, cell_error_t *err) {
   sync_hdr h;
   bool slow = p->n_join > 0 || p->timens_offsets;
   if (!slow) {
-    if (a->self_cg && cgroup_self_move(a->self_cg, err) < 0)
+    if (a->join && cgroup_join_self(a->join, err) < 0)
       return -1;
     if (a->wait_parent &&
         sync_expect(a->sync_fd, SYNC_USERNS_DONE, &h, NULL, NULL, err) < 0)
@@ -596,7 +596,7 @@ int container_create(const create_opts *o, cell_created *cc,
   cc->c.dirfd = -1;
   _cleanup_free_ char *rootfs = NULL;
   ns_plan plan = {.n_join = 0};
-  cell_cgroup cg = {.v2fd = -1, .sd_fd = -1, .unified_fd = -1};
+  cell_cgroup cg = {.v2fd = -1, .sd_fd = -1, .join = {.v2 = -1, .v2dir = -1}};
   cell_seccomp_prog sp = {.insns = NULL};
   int sv[2] = {-1, -1};
   _cleanup_close_ int fifo = -1;
@@ -654,7 +654,7 @@ int container_create(const create_opts *o, cell_created *cc,
   bool slow = plan.n_join > 0 || plan.timens_offsets;
   /* v1 has no CLONE_INTO_CGROUP.  In the fast path the init is moved
    * into its cgroups (one migration per hierarchy): by itself with the
-   * cgroupfs driver (no global lock, see cgroup_self_open), by the parent
+   * cgroupfs driver (no global lock, see cgroup_join_open), by the parent
    * through systemd; it makes its cgroup namespace after that.  The slow
    * path moves cell itself in for the clone and back out (two per
    * hierarchy). */
@@ -667,7 +667,7 @@ int container_create(const create_opts *o, cell_created *cc,
     goto out;
   if (self_move && cgroup_self_open(&cg, err) < 0)
     goto out;
-  int into = cg.v2fd >= 0 ? cg.v2fd : cg.unified_fd;
+  int into = cg.v2fd >= 0 ? cg.v2fd : cg.join.v2dir;
   int init_pid = clone_init(clone_flags, &cc->pidfd, into);
   if (init_pid < 0 && into >= 0 &&
       (errno == E2BIG || errno == EINVAL || errno == ENOSYS)) {
@@ -677,7 +677,7 @@ int container_create(const create_opts *o, cell_created *cc,
       close(steal_fd(&cg.v2fd));
       if (cgroup_enter_self(&cg, err) < 0)
         goto out;
-    } else if (cgroup_self_no_clone_into(&cg, err) < 0)
+    } else if (cgroup_join_no_clone_into(&cg.join, err) < 0)
       goto out;
     init_pid = clone_init(clone_flags, &cc->pidfd, -1);
   }
@@ -707,7 +707,7 @@ int container_create(const create_opts *o, cell_created *cc,
                    .wait_parent = plan.new_user || (move_child && !self_move),
                    .late_unshare =
                        move_child ? plan.new_flags & CLONE_NEWCGROUP : 0,
-                   .self_cg = self_move ? &cg : NULL};
+                   .join = self_move ? &cg.join : NULL};
     cell_error_t e = {0};
     int rc = init_main(&a, &e);
     if (rc < 0)
@@ -715,7 +715,7 @@ int container_create(const create_opts *o, cell_created *cc,
     _exit(rc < 0 ? 1 : 0);
   }
   close(steal_fd(&sv[1]));
-  cgroup_self_close(&cg);
+  cgroup_join_close(&cg.join);
   /* the init's is the only reader: start finds none once it died */
   if (fifo >= 0)
     close(steal_fd(&fifo));

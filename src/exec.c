@@ -52,9 +52,8 @@ typedef struct {
   const cell_seccomp_prog *seccomp;
   int ns_flags;
   bool userns;
-  bool wait_cgroup;        /* cell moves the helper into the v2 cgroup first */
-  const oci_strv *targets; /* cgroup.procs of each hierarchy to join */
-  struct cg_join *join;    /* what the helper joins them by */
+  bool wait_cgroup;  /* cell moves the helper into the v2 cgroup first */
+  cgroup_join *join; /* how the helper joins the cgroups */
   int init_pidfd;
   int sync_fd; /* the child end */
 } exec_args;
@@ -213,78 +212,31 @@ static int enter_cgroups(const cell_state *st, const oci_strv *targets,
   return 0;
 }
 
-/* The helper joins the cgroups itself.  A pid written into cgroup.procs
- * by another process takes the kernel's cgroup_threadgroup_rwsem for
- * writing, whose first use after an idle spell waits for an RCU grace
- * period: 17-33 ms of wall time per exec here, 2 ms back to back.  v1:
- * the helper writes "0" into `tasks` (the writer alone, no global lock),
- * opened here; v2: it is cloned into its cgroup (CLONE_INTO_CGROUP). */
-typedef struct cg_join {
-  int *tasks; /* per target, -1: none */
-  int v2;     /* index of the v2 target, -1: none */
-  int v2dir;  /* its directory */
-} cg_join;
-
+/* The helper joins the cgroups itself (no global lock, see
+ * cgroup_join_open): an exec after an idle spell took 17-33 ms of wall
+ * time here when cell wrote its pid, 2 ms back to back. */
 static char *target_dir(const char *procs) {
   static const char tail[] = "/cgroup.procs";
   return xasprintf("%.*s", (int)(strlen(procs) - (sizeof tail - 1)), procs);
 }
 
-static int join_open(const cell_state *st, const oci_strv *t, cg_join *j,
+static int join_open(const cell_state *st, const oci_strv *t, cgroup_join *j,
                      cell_error_t *err) {
-  j->tasks = xmalloc((t->len + 1) * sizeof *j->tasks);
+  char **dirs = xcalloc(t->len + 1, sizeof *dirs);
   for (size_t i = 0; i < t->len; i++)
-    j->tasks[i] = -1;
-  for (size_t i = 0; i < t->len; i++) {
-    const char *key = st->cgroup_paths.items[i].key;
-    bool v2 = !strcmp(key, ".") || !strcmp(key, "unified");
-    _cleanup_free_ char *dir = target_dir(t->items[i]);
-    _cleanup_free_ char *p = v2 ? xstrdup(dir) : xasprintf("%s/tasks", dir);
-    int at;
-    const char *rel = cgroup_at(p, &at);
-    int fd =
-        openat(at, rel, (v2 ? O_PATH | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
-    if (fd < 0)
-      return cell_errno(err, "join the container's cgroup: open `%s`", p);
-    if (v2) {
-      j->v2 = (int)i;
-      j->v2dir = fd;
-    } else
-      j->tasks[i] = fd;
-  }
-  return 0;
-}
-
-static void join_close(cg_join *j, size_t n) {
-  for (size_t i = 0; j->tasks && i < n; i++)
-    if (j->tasks[i] >= 0)
-      close(j->tasks[i]);
-  free(j->tasks);
-  j->tasks = NULL;
-  if (j->v2dir >= 0)
-    close(steal_fd(&j->v2dir));
-}
-
-/* In the helper: the v1 joins. */
-static int join_self(const exec_args *a, cell_error_t *err) {
-  const oci_strv *t = a->targets;
-  int rc = 0;
-  for (size_t i = 0; rc == 0 && i < t->len; i++) {
-    int fd = a->join->tasks[i];
-    if (fd >= 0 && write(fd, "0", 1) < 0) {
-      _cleanup_free_ char *dir = target_dir(t->items[i]);
-      rc = cell_errno(err, "join the container's cgroup `%s`", dir);
-    }
-  }
-  /* the process is cloned from us: it gets no cgroup fd */
-  join_close(a->join, t->len);
-  return rc;
+    dirs[i] = target_dir(t->items[i]);
+  int r = cgroup_join_open(&st->cgroup_paths, dirs, j, err);
+  for (size_t i = 0; i < t->len; i++)
+    free(dirs[i]);
+  free(dirs);
+  return r < 0 ? cell_err_prefix(err, "join the container's cgroup") : 0;
 }
 
 /* The helper, born in the v2 target when there is one.  *parent_moves:
  * this kernel predates CLONE_INTO_CGROUP, cell writes its pid there. */
-static pid_t spawn_helper(const cell_state *st, const oci_strv *t, cg_join *j,
-                          bool *parent_moves, cell_error_t *err) {
+static pid_t spawn_helper(const cell_state *st, const oci_strv *t,
+                          cgroup_join *j, bool *parent_moves,
+                          cell_error_t *err) {
   *parent_moves = false;
   if (j->v2dir < 0)
     return fork();
@@ -305,10 +257,8 @@ static pid_t spawn_helper(const cell_state *st, const oci_strv *t, cg_join *j,
     *parent_moves = true;
     return fork();
   }
-  if (pid < 0) {
-    _cleanup_free_ char *dir = target_dir(t->items[j->v2]);
-    cell_err(err, e, "join the container's cgroup `%s`", dir);
-  }
+  if (pid < 0)
+    cell_err(err, e, "join cgroup `%s`", j->dirs[j->v2]);
   return pid;
 }
 
@@ -461,7 +411,7 @@ static int helper_main(const exec_args *a, cell_error_t *err) {
   /* We hold host fds: nothing in the container may ptrace us or open our
    * /proc files.  The program's exec resets this. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (join_self(a, err) < 0 ||
+  if (cgroup_join_self(a->join, err) < 0 ||
       (a->wait_cgroup &&
        sync_expect(a->sync_fd, SYNC_START, &h, NULL, NULL, err) < 0))
     return -1;
@@ -531,7 +481,7 @@ int exec_start(const cell_container *c, const oci_config *cfg,
   out->pidfd = out->console = -1;
   cell_seccomp_prog sp = {.insns = NULL};
   oci_strv targets = {0};
-  cg_join join = {.v2 = -1, .v2dir = -1};
+  cgroup_join join = {.v2 = -1, .v2dir = -1};
   int sv[2] = {-1, -1};
   int init_pidfd = -1, r = -1;
   pid_t helper = -1;
@@ -551,7 +501,6 @@ int exec_start(const cell_container *c, const oci_config *cfg,
                  .seccomp = &sp,
                  .ns_flags = flags,
                  .userns = container_ns_flags(cfg, 0) & CLONE_NEWUSER,
-                 .targets = &targets,
                  .join = &join,
                  .init_pidfd = init_pidfd,
                  .sync_fd = sv[1]};
@@ -581,7 +530,7 @@ int exec_start(const cell_container *c, const oci_config *cfg,
     _exit(0);
   }
   close(steal_fd(&sv[1]));
-  join_close(&join, targets.len);
+  cgroup_join_close(&join);
 
   sync_hdr h;
   if (a.wait_cgroup) {
@@ -620,7 +569,7 @@ out:
   for (int i = 0; i < 2; i++)
     if (sv[i] >= 0)
       close(sv[i]);
-  join_close(&join, targets.len);
+  cgroup_join_close(&join);
   strv_free(&targets);
   cell_seccomp_prog_free(&sp);
   return r;

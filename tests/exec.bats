@@ -92,12 +92,19 @@ procs_in_pidns() {
   for l in "${lines[@]}"; do [[ $l == *:/ ]]; done
 }
 
+# init_cgdir CTRL: sets dir to the init's cgroup directory in the v1
+# hierarchy of CTRL; skips the test where there is none.
+init_cgdir() {
+  local line
+  line=$(grep -E "^[0-9]+:$1:" "/proc/$INIT/cgroup") ||
+    skip "no v1 $1 hierarchy"
+  dir=/sys/fs/cgroup/$1${line#*:"$1":}
+}
+
 @test "exec: --cgroup puts the process in a sub-cgroup of the container's" {
   requires_cell "runc 1.1 has no exec --cgroup"
   start_ctr
-  line=$(grep -E '^[0-9]+:pids:' "/proc/$INIT/cgroup") ||
-    skip "no v1 pids hierarchy"
-  dir=/sys/fs/cgroup/pids${line#*:pids:}
+  init_cgdir pids
   mkdir "$dir/sub"
   exec_ok --cgroup pids:sub "$ID" /bin/grep :pids: /proc/self/cgroup
   rc=0
@@ -113,9 +120,7 @@ procs_in_pidns() {
 @test "exec: a cgroup the process cannot join fails exec, naming it, nothing left" {
   requires_cell "runc 1.1 has no exec --cgroup"
   start_ctr
-  line=$(grep -E '^[0-9]+:cpuset:' "/proc/$INIT/cgroup") ||
-    skip "no v1 cpuset hierarchy"
-  dir=/sys/fs/cgroup/cpuset${line#*:cpuset:}
+  init_cgdir cpuset
   # a cpuset with no cpus takes no task: the helper's own move fails
   mkdir "$dir/empty"
   echo "" >"$dir/empty/cpuset.cpus"
@@ -123,7 +128,7 @@ procs_in_pidns() {
   echo "status=$status stderr=$stderr" >&2
   local rc=0
   [[ $status -eq 1 ]] || rc=1
-  [[ $stderr == "cell: join the container's cgroup \`$dir/empty\`: No space left on device" ]] || rc=1
+  [[ $stderr == "cell: join cgroup \`$dir/empty\`: No space left on device" ]] || rc=1
   [[ -z $(cat "$dir/empty/tasks") ]] || rc=1
   # only the init is left in the container
   [[ $(cat "$dir/tasks" | xargs) == "$INIT" ]] || rc=1

@@ -401,7 +401,7 @@ scope_gone() {
   run user_inner exec "$ID" true
   echo "$output" >&2
   [ "$status" -eq 1 ]
-  [[ $output == "cell: join the container's cgroup \`"*"cell-$ID.scope\`: Permission denied" ]]
+  [[ $output == "cell: join cgroup \`"*"cell-$ID.scope\`: Permission denied" ]]
   # update writes the scope's files
   user_inner update --memory 33554432 --pids-limit 32 "$ID"
   [[ $(in_sd cat "$(scope_dir "$path")/memory.max") == 33554432 ]]
