@@ -18,6 +18,18 @@
 #define CG_ROOT "/sys/fs/cgroup"
 #define PER_MOUNT (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
+/* "cpu,cpuacct" is also reachable as cpu and cpuacct. */
+static int link_controllers(int tmpfd, const char *name, cell_error_t *err) {
+  if (!strchr(name, ','))
+    return 0;
+  _cleanup_free_ char *dup = xstrdup(name);
+  char *save = NULL;
+  for (char *c = strtok_r(dup, ",", &save); c; c = strtok_r(NULL, ",", &save))
+    if (symlinkat(name, tmpfd, c) < 0 && errno != EEXIST)
+      return cell_errno(err, "symlink cgroup `%s`", c);
+  return 0;
+}
+
 /* One hierarchy: "controllers" as in /proc/self/cgroup ("cpu,cpuacct",
  * "name=systemd", "" for the v2 one), path the container's cgroup. */
 static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
@@ -29,16 +41,24 @@ static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
     name += 5;
   if (!cgroup_hierarchy_mounted(name))
     return 0; /* not mounted on the host: nothing to show */
-  if (mkdirat(tmpfd, name, 0755) < 0 && errno != EEXIST)
+  bool made = mkdirat(tmpfd, name, 0755) == 0;
+  if (!made && errno != EEXIST)
     return cell_errno(err, "mkdir cgroup `%s`", name);
+  const char *type = *controllers ? "cgroup" : "cgroup2";
+  const char *opts = *controllers ? controllers : NULL;
+  /* a directory just made in our own tmpfs (the cwd, see mount_v1):
+   * mounted on by its name, without an fd and a chdir of its own */
+  if (made && cgns) {
+    if (mount("cgroup", name, type, flags & PER_MOUNT, opts) < 0)
+      return cell_errno(err, "mount cgroup `%s`", controllers);
+    return link_controllers(tmpfd, name, err);
+  }
   _cleanup_close_ int fd =
       openat(tmpfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return cell_errno(err, "open cgroup `%s`", name);
   if (cgns) {
-    const char *type = *controllers ? "cgroup" : "cgroup2";
-    if (mount_on("cgroup", fd, type, flags & PER_MOUNT,
-                 *controllers ? controllers : NULL) < 0)
+    if (mount_on("cgroup", fd, type, flags & PER_MOUNT, opts) < 0)
       return cell_errno(err, "mount cgroup `%s`", controllers);
   } else {
     _cleanup_free_ char *src = xasprintf(CG_ROOT "/%s%s", name, path);
@@ -52,15 +72,10 @@ static int mount_hierarchy(int tmpfd, const char *controllers, const char *path,
     if (mount_on(NULL, mfd, NULL, MS_BIND | MS_REMOUNT | f, NULL) < 0)
       return cell_errno(err, "remount cgroup `%s`", src);
   }
-  /* "cpu,cpuacct" is also reachable as cpu and cpuacct */
-  if (strchr(name, ',')) {
-    _cleanup_free_ char *dup = xstrdup(name);
-    char *save = NULL;
-    for (char *c = strtok_r(dup, ",", &save); c; c = strtok_r(NULL, ",", &save))
-      if (symlinkat(name, tmpfd, c) < 0 && errno != EEXIST)
-        return cell_errno(err, "symlink cgroup `%s`", c);
-  }
-  return 0;
+  /* mount_on moved the cwd */
+  if (fchdir(tmpfd) < 0)
+    return cell_errno(err, "chdir to the cgroup tmpfs");
+  return link_controllers(tmpfd, name, err);
 }
 
 struct hier_ctx {
@@ -88,6 +103,9 @@ static int mount_v1(int rootfd, int destfd, const char *dest, bool cgns,
   if (tmpfd < 0)
     return -1;
 
+  /* the cwd: hierarchies are mounted by name (mount_hierarchy) */
+  if (fchdir(tmpfd) < 0)
+    return cell_errno(err, "chdir `%s`", dest);
   struct hier_ctx h = {tmpfd, cgns, flags, err};
   int r = proc_cgroups(0, mount_one, &h, err);
   if (r < 0)

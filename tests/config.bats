@@ -145,6 +145,41 @@ run_ok() {
   [ ! -e "$T/src/g" ]
 }
 
+@test "mounts: /sys/fs/cgroup holds each hierarchy read-only, at the container's own cgroup" {
+  [[ $(stat -f -c %T /sys/fs/cgroup) != cgroup2fs ]] ||
+    skip "v1 and hybrid: a v2 host mounts one cgroup2"
+  # mountinfo lines "MOUNTPOINT OPTIONS FSTYPE" of the cgroup mounts below
+  # /sys/fs/cgroup (the fstype follows the "-" after optional fields)
+  cgmounts() {
+    awk '{ for (i = 7; i < NF && $i != "-"; i++); }
+      $5 ~ "^/sys/fs/cgroup/" && $(i + 1) ~ /^cgroup2?$/ { print $5, $6, $(i + 1) }'
+  }
+  local want
+  want=$(cgmounts </proc/self/mountinfo | wc -l)
+  make_bundle /bin/sh -c '
+    grep " /sys/fs/cgroup/" /proc/self/mountinfo
+    echo "procs $(cat /sys/fs/cgroup/pids/cgroup.procs | xargs)"
+    echo "dirs $(find /sys/fs/cgroup/pids -mindepth 1 -type d | wc -l)"
+    touch /sys/fs/cgroup/pids/x 2>/dev/null && echo WROTE; true'
+  # with a cgroup namespace (fresh cgroup mounts) and without (binds)
+  local ns m
+  for ns in cgroup none; do
+    cfg '.linux.namespaces |= map(select(.type != "cgroup")) + (if $ns == "cgroup" then [{"type": "cgroup"}] else [] end)' --arg ns "$ns"
+    new_id
+    run_bundle "$ID"
+    echo "$ns: $output" >&2
+    [ "$status" -eq 0 ]
+    m=$(cgmounts <<<"$output")
+    [ "$(wc -l <<<"$m")" -eq "$want" ]
+    ! grep -v '^[^ ]* ro,' <<<"$m" || fail "$ns: a hierarchy is writable"
+    # the container's processes alone (the shell is pid 1), no host cgroups
+    [[ $(grep '^procs ' <<<"$output") =~ ^procs\ 1(\ [0-9]+)*$ ]]
+    [ "$(grep '^procs ' <<<"$output" | wc -w)" -le 6 ]
+    grep -qx 'dirs 0' <<<"$output"
+    ! grep -q WROTE <<<"$output"
+  done
+}
+
 @test "mounts: a relative bind source is under the bundle, whatever the cwd" {
   make_bundle /bin/sh -c 'cat /mnt/rel/f /mnt/relf; grep -c " /mnt/rel" /proc/self/mountinfo'
   mkdir "$BUNDLE/data"
