@@ -552,12 +552,8 @@ static int move_self(const oci_map *to, cell_error_t *err) {
   return move_pid(to, 0, err);
 }
 
-int cgroup_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err) {
-  if (cg->sd_unit)
-    return systemd_enter(cg, pid, err);
-  if (cg->v2fd >= 0 || !cg->paths.len)
-    return 0;
-  return move_pid(&cg->paths, pid, err);
+int cgroup_systemd_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err) {
+  return systemd_enter(cg, pid, err);
 }
 
 /* Rootless, cell may pass through the scope (for a clone that joins
@@ -613,15 +609,12 @@ int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err) {
  * on this kernel, more under load).  Its parent opens the files: the
  * process's mounts and namespaces change under it.  The v2 hierarchy
  * (hybrid's unified) is joined by CLONE_INTO_CGROUP. */
-int cgroup_join_open(const oci_map *paths, char *const *dirs, cgroup_join *j,
+int cgroup_join_open(const oci_map *paths, char **dirs, cgroup_join *j,
                      cell_error_t *err) {
-  *j = (cgroup_join){.n = paths->len, .v2 = -1, .v2dir = -1};
-  j->dirs = xcalloc(j->n + 1, sizeof *j->dirs);
+  *j = (cgroup_join){.n = paths->len, .dirs = dirs, .v2 = -1, .v2dir = -1};
   j->fds = xmalloc((j->n + 1) * sizeof *j->fds);
-  for (size_t i = 0; i < j->n; i++) {
-    j->dirs[i] = xstrdup(dirs[i]);
+  for (size_t i = 0; i < j->n; i++)
     j->fds[i] = -1;
-  }
   for (size_t i = 0; i < j->n; i++) {
     const char *key = paths->items[i].key;
     bool v2 = !strcmp(key, ".") || !strcmp(key, "unified");
@@ -679,11 +672,7 @@ int cgroup_self_open(cell_cgroup *cg, cell_error_t *err) {
   for (size_t i = 0; i < cg->paths.len; i++)
     dirs[i] = xasprintf(CG_MOUNT "/%s%s", cg->paths.items[i].key,
                         cg->paths.items[i].value);
-  int r = cgroup_join_open(&cg->paths, dirs, &cg->join, err);
-  for (size_t i = 0; i < cg->paths.len; i++)
-    free(dirs[i]);
-  free(dirs);
-  return r;
+  return cgroup_join_open(&cg->paths, dirs, &cg->join, err);
 }
 
 void cgroup_free(cell_cgroup *cg) {

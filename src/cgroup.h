@@ -58,15 +58,18 @@ int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err);
 void cgroup_set_rootless(int mode);
 /* --systemd-cgroup: the container's cgroup is a systemd scope. */
 void cgroup_set_systemd(bool on);
-/* v1: moves pid (the init, still waiting for the parent) into the cgroups;
- * a no-op when clone3 placed it (v2) or there are none. */
-int cgroup_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err);
+/* systemd driver: starts the scope with pid (the init, still waiting for
+ * the parent) in it, and on v1 moves it into the other hierarchies.  The
+ * cgroupfs driver has no such step: the init moves itself (cgroup_join)
+ * or is cloned into its cgroup (v2). */
+int cgroup_systemd_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err);
 int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err);
 /* Opens, for each hierarchy i of paths, what moves a process into
- * dirs[i] (a cgroup directory there; copied): `tasks` on v1, the
- * directory on v2.  A process moves itself in by cgroup_join_self, and
- * into the v2 one by being cloned there (v2dir). */
-int cgroup_join_open(const oci_map *paths, char *const *dirs, cgroup_join *j,
+ * dirs[i] (a cgroup directory there): `tasks` on v1, the directory on
+ * v2.  dirs (malloc'd, as its strings) is taken over, even on failure.
+ * A process moves itself in by cgroup_join_self, and into the v2 one by
+ * being cloned there (v2dir). */
+int cgroup_join_open(const oci_map *paths, char **dirs, cgroup_join *j,
                      cell_error_t *err);
 /* The kernel has no CLONE_INTO_CGROUP: the v2 hierarchy is joined by
  * its cgroup.procs as well. */

@@ -506,19 +506,19 @@ int container_take_fds(int sync_fd, const oci_config *cfg, bool terminal,
  * message here matches a conditional send there. */
 static int stage_follow_init(const create_opts *o, cell_created *cc,
                              const ns_plan *plan, cell_cgroup *cg,
-                             bool move_child, int *init_pid,
+                             bool systemd_moves, int *init_pid,
                              cell_error_t *err) {
   const oci_config *cfg = cc->cfg;
   cell_state *st = &cc->c.st;
   sync_hdr h;
   bool slow = plan->n_join > 0 || plan->timens_offsets;
-  if (plan->new_user || move_child) {
+  if (plan->new_user || systemd_moves) {
     if (plan->new_user && slow &&
         sync_expect(cc->sync_fd, SYNC_USERNS, &h, NULL, NULL, err) < 0)
       return -1;
     if (plan->new_user && ns_write_id_maps(cfg, *init_pid, err) < 0)
       return -1;
-    if (move_child && cgroup_enter_pid(cg, *init_pid, err) < 0)
+    if (systemd_moves && cgroup_systemd_enter_pid(cg, *init_pid, err) < 0)
       return -1;
     if (sync_send(cc->sync_fd, SYNC_USERNS_DONE, 0, NULL, 0, -1, err) < 0)
       return -1;
@@ -659,7 +659,8 @@ int container_create(const create_opts *o, cell_created *cc,
    * path moves cell itself in for the clone and back out (two per
    * hierarchy). */
   bool move_child = !slow && cg.v2fd < 0 && cg.paths.len > 0;
-  bool self_move = move_child && !cg.sd_unit;
+  bool self_move = move_child && !cg.sd_unit,
+       systemd_moves = move_child && cg.sd_unit;
   int clone_flags = slow ? 0 : plan.new_flags;
   if (move_child)
     clone_flags &= ~CLONE_NEWCGROUP;
@@ -704,7 +705,7 @@ int container_create(const create_opts *o, cell_created *cc,
                    .fifo_dir = cc->c.dirfd,
                    .fifo = steal_fd(&fifo),
                    .seccomp = &sp,
-                   .wait_parent = plan.new_user || (move_child && !self_move),
+                   .wait_parent = plan.new_user || systemd_moves,
                    .late_unshare =
                        move_child ? plan.new_flags & CLONE_NEWCGROUP : 0,
                    .join = self_move ? &cg.join : NULL};
@@ -721,8 +722,7 @@ int container_create(const create_opts *o, cell_created *cc,
     close(steal_fd(&fifo));
 
   /* 6. uid/gid maps, hooks, console and readiness, as the init asks. */
-  if (stage_follow_init(o, cc, &plan, &cg, move_child && !self_move, &init_pid,
-                        err) < 0)
+  if (stage_follow_init(o, cc, &plan, &cg, systemd_moves, &init_pid, err) < 0)
     goto out;
 
   /* 7. The pid file only once the init is ready: whoever reads it may

@@ -118,14 +118,15 @@ static int check_subpath(const char *spec, const char *sub, cell_error_t *err) {
   return 0;
 }
 
-/* The cgroup.procs file of each hierarchy the process joins: the
- * container's cgroup, or the --cgroup sub-cgroup ("SUB" for every
- * hierarchy, "ctrl1,ctrl2:SUB" for v1 hierarchies with those controllers,
- * ":SUB" for the v2 one). */
+/* The cgroup directory of each hierarchy the process joins, in the
+ * order of st->cgroup_paths: the container's cgroup, or the --cgroup
+ * sub-cgroup ("SUB" for every hierarchy, "ctrl1,ctrl2:SUB" for v1
+ * hierarchies with those controllers, ":SUB" for the v2 one).  *out is
+ * malloc'd, as its strings (for cgroup_join_open). */
 static int cgroup_targets(const cell_state *st, const oci_strv *specs,
-                          oci_strv *out, cell_error_t *err) {
+                          char ***out, cell_error_t *err) {
   const oci_map *m = &st->cgroup_paths;
-  memset(out, 0, sizeof *out);
+  *out = NULL;
   if (specs && specs->len && !m->len)
     return cell_err(err, 0,
                     "--cgroup: the container has no cgroup (rootless without "
@@ -154,29 +155,20 @@ static int cgroup_targets(const cell_state *st, const oci_strv *specs,
       return cell_err(err, 0, "--cgroup `%s`: no such hierarchy", s);
     }
   }
-  out->items = xcalloc(m->len + 1, sizeof(char *));
+  *out = xcalloc(m->len + 1, sizeof(char *));
   for (size_t i = 0; i < m->len; i++) {
     const char *key = m->items[i].key, *path = m->items[i].value;
-    out->items[out->len++] =
-        sub[i] ? xasprintf(CG_MOUNT "/%s%s/%s/cgroup.procs", key, path, sub[i])
-               : xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, path);
+    (*out)[i] = sub[i] ? xasprintf(CG_MOUNT "/%s%s/%s", key, path, sub[i])
+                       : xasprintf(CG_MOUNT "/%s%s", key, path);
   }
   free(sub);
   return 0;
 }
 
-static void strv_free(oci_strv *v) {
-  for (size_t i = 0; i < v->len; i++)
-    free(v->items[i]);
-  free(v->items);
-  v->items = NULL;
-  v->len = 0;
-}
-
 /* v2 allows no process in a cgroup whose children have controllers
  * (systemd in the container made them).  For the container's own v2
  * cgroup (not a --cgroup sub-cgroup) the init's current cgroup below it
- * is taken instead, as runc does: its cgroup.procs path, or NULL. */
+ * is taken instead, as runc does: its directory, or NULL. */
 static char *busy_fallback(const cell_state *st, size_t i, const char *target) {
   const oci_map *m = &st->cgroup_paths;
   if (i >= m->len)
@@ -184,81 +176,62 @@ static char *busy_fallback(const cell_state *st, size_t i, const char *target) {
   const char *key = m->items[i].key, *base = m->items[i].value;
   if (strcmp(key, ".") && strcmp(key, "unified"))
     return NULL;
-  _cleanup_free_ char *own =
-      xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, base);
+  _cleanup_free_ char *own = xasprintf(CG_MOUNT "/%s%s", key, base);
   _cleanup_free_ char *now = proc_cgroup_v2(st->pid);
   size_t n = strlen(base);
   if (strcmp(own, target) || !now || strncmp(now, base, n) || now[n] != '/' ||
       proc_start_time(st->pid) != st->pid_start)
     return NULL;
-  return xasprintf(CG_MOUNT "/%s%s/cgroup.procs", key, now);
-}
-
-/* Writes pid into targets (only the one at index `only` when >= 0). */
-static int enter_cgroups(const cell_state *st, const oci_strv *targets,
-                         int only, int pid, cell_error_t *err) {
-  char buf[16];
-  int n = snprintf(buf, sizeof buf, "%d", pid);
-  for (size_t i = 0; i < targets->len; i++) {
-    if (only >= 0 && i != (size_t)only)
-      continue;
-    if (write_file_at(AT_FDCWD, targets->items[i], buf, (size_t)n, 0, err) == 0)
-      continue;
-    _cleanup_free_ char *alt =
-        err->errnum == EBUSY ? busy_fallback(st, i, targets->items[i]) : NULL;
-    if (!alt || write_file_at(AT_FDCWD, alt, buf, (size_t)n, 0, err) < 0)
-      return cell_err_prefix(err, "join the container's cgroup");
-  }
-  return 0;
+  return xasprintf(CG_MOUNT "/%s%s", key, now);
 }
 
 /* The helper joins the cgroups itself (no global lock, see
  * cgroup_join_open): an exec after an idle spell took 17-33 ms of wall
- * time here when cell wrote its pid, 2 ms back to back. */
-static char *target_dir(const char *procs) {
-  static const char tail[] = "/cgroup.procs";
-  return xasprintf("%.*s", (int)(strlen(procs) - (sizeof tail - 1)), procs);
-}
-
-static int join_open(const cell_state *st, const oci_strv *t, cgroup_join *j,
-                     cell_error_t *err) {
-  char **dirs = xcalloc(t->len + 1, sizeof *dirs);
-  for (size_t i = 0; i < t->len; i++)
-    dirs[i] = target_dir(t->items[i]);
-  int r = cgroup_join_open(&st->cgroup_paths, dirs, j, err);
-  for (size_t i = 0; i < t->len; i++)
-    free(dirs[i]);
-  free(dirs);
-  return r < 0 ? cell_err_prefix(err, "join the container's cgroup") : 0;
+ * time here when cell wrote its pid, 2 ms back to back.  Only a kernel
+ * before CLONE_INTO_CGROUP has cell write the pid, into the v2 cgroup
+ * alone. */
+static int enter_v2(const cell_state *st, const cgroup_join *j, int pid,
+                    cell_error_t *err) {
+  char buf[16];
+  int n = snprintf(buf, sizeof buf, "%d", pid);
+  const char *dir = j->dirs[j->v2];
+  _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
+  if (write_file_at(AT_FDCWD, procs, buf, (size_t)n, 0, err) == 0)
+    return 0;
+  _cleanup_free_ char *alt =
+      err->errnum == EBUSY ? busy_fallback(st, (size_t)j->v2, dir) : NULL;
+  _cleanup_free_ char *alt_procs =
+      alt ? xasprintf("%s/cgroup.procs", alt) : NULL;
+  if (!alt || write_file_at(AT_FDCWD, alt_procs, buf, (size_t)n, 0, err) < 0)
+    return cell_err_prefix(err, "join the container's cgroup");
+  return 0;
 }
 
 /* The helper, born in the v2 target when there is one.  *parent_moves:
  * this kernel predates CLONE_INTO_CGROUP, cell writes its pid there. */
-static pid_t spawn_helper(const cell_state *st, const oci_strv *t,
-                          cgroup_join *j, bool *parent_moves,
-                          cell_error_t *err) {
+static pid_t spawn_helper(const cell_state *st, cgroup_join *j,
+                          bool *parent_moves, cell_error_t *err) {
   *parent_moves = false;
-  if (j->v2dir < 0)
-    return fork();
-  pid_t pid = fork_into_cgroup(j->v2dir);
-  int e = errno;
-  if (pid < 0 && e == EBUSY) {
-    _cleanup_free_ char *alt =
-        busy_fallback(st, (size_t)j->v2, t->items[j->v2]);
-    _cleanup_free_ char *dir = alt ? target_dir(alt) : NULL;
-    _cleanup_close_ int fd =
-        dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (fd >= 0) {
-      pid = fork_into_cgroup(fd);
-      e = errno;
+  pid_t pid = -1;
+  if (j->v2dir >= 0) {
+    pid = fork_into_cgroup(j->v2dir);
+    int e = errno;
+    if (pid < 0 && e == EBUSY) {
+      _cleanup_free_ char *alt =
+          busy_fallback(st, (size_t)j->v2, j->dirs[j->v2]);
+      _cleanup_close_ int fd =
+          alt ? open(alt, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+      if (fd >= 0) {
+        pid = fork_into_cgroup(fd);
+        e = errno;
+      }
     }
+    if (pid < 0 && e != E2BIG && e != EINVAL && e != ENOSYS)
+      return cell_err(err, e, "join cgroup `%s`", j->dirs[j->v2]);
+    *parent_moves = pid < 0;
   }
-  if (pid < 0 && (e == E2BIG || e == EINVAL || e == ENOSYS)) {
-    *parent_moves = true;
-    return fork();
-  }
-  if (pid < 0)
-    cell_err(err, e, "join cgroup `%s`", j->dirs[j->v2]);
+  if (pid < 0 && (pid = fork()) < 0)
+    cell_errno(err, "fork");
   return pid;
 }
 
@@ -480,16 +453,19 @@ int exec_start(const cell_container *c, const oci_config *cfg,
   out->pid = 0;
   out->pidfd = out->console = -1;
   cell_seccomp_prog sp = {.insns = NULL};
-  oci_strv targets = {0};
+  char **dirs = NULL;
   cgroup_join join = {.v2 = -1, .v2dir = -1};
   int sv[2] = {-1, -1};
   int init_pidfd = -1, r = -1;
   pid_t helper = -1;
 
   if (cell_seccomp_prepare(cfg, o->root, &sp, err) < 0 ||
-      cgroup_targets(st, o->cgroups, &targets, err) < 0 ||
-      join_open(st, &targets, &join, err) < 0)
+      cgroup_targets(st, o->cgroups, &dirs, err) < 0)
     goto out;
+  if (cgroup_join_open(&st->cgroup_paths, steal_ptr(&dirs), &join, err) < 0) {
+    cell_err_prefix(err, "join the container's cgroup");
+    goto out;
+  }
   init_pidfd = open_init(st, err);
   if (init_pidfd < 0 || sync_pair(o->preserve_fds, sv, err) < 0)
     goto out;
@@ -506,15 +482,9 @@ int exec_start(const cell_container *c, const oci_config *cfg,
                  .sync_fd = sv[1]};
 
   /* a.wait_cgroup is set before the helper copies a */
-  cell_error_t fe = {0};
-  helper = spawn_helper(st, &targets, &join, &a.wait_cgroup, &fe);
-  if (helper < 0) {
-    if (fe.errnum)
-      *err = fe;
-    else
-      cell_errno(err, "fork");
+  helper = spawn_helper(st, &join, &a.wait_cgroup, err);
+  if (helper < 0)
     goto out;
-  }
   if (helper == 0) {
     /* the program starts with cell's signal state undone */
     sigset_t none;
@@ -530,11 +500,10 @@ int exec_start(const cell_container *c, const oci_config *cfg,
     _exit(0);
   }
   close(steal_fd(&sv[1]));
-  cgroup_join_close(&join);
 
   sync_hdr h;
   if (a.wait_cgroup) {
-    if (enter_cgroups(st, &targets, join.v2, helper, err) < 0 ||
+    if (enter_v2(st, &join, helper, err) < 0 ||
         sync_send(sv[0], SYNC_START, 0, NULL, 0, -1, err) < 0) {
       kill(helper, SIGKILL);
       goto out;
@@ -570,7 +539,6 @@ out:
     if (sv[i] >= 0)
       close(sv[i]);
   cgroup_join_close(&join);
-  strv_free(&targets);
   cell_seccomp_prog_free(&sp);
   return r;
 }
