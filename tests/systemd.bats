@@ -205,6 +205,17 @@ scope_gone() {
   in_sd sh -c "for d in /sys/fs/cgroup$1 /sys/fs/cgroup/*$1; do [ ! -e \$d ] || exit 1; done"
 }
 
+# unit_shows PATH: $output of `systemctl show` (ControlGroup, Delegate,
+# ActiveState, MemoryMax, TasksMax) names an active delegated scope at
+# PATH with the limits these tests set.
+unit_shows() {
+  [[ $output == *"ControlGroup=$1"* ]] &&
+    [[ $output == *"Delegate=yes"* ]] &&
+    [[ $output == *"ActiveState=active"* ]] &&
+    [[ $output == *"MemoryMax=67108864"* ]] &&
+    [[ $output == *"TasksMax=64"* ]]
+}
+
 @test "systemd: --systemd-cgroup where systemd does not run is refused" {
   [[ -e /run/systemd/system ]] && skip "systemd runs on this host"
   mounts_snapshot
@@ -231,11 +242,7 @@ scope_gone() {
   run in_sd systemctl show -p ControlGroup -p Delegate -p ActiveState \
     -p MemoryMax -p TasksMax "$unit"
   echo "$output" >&2
-  [[ $output == *"ControlGroup=$path"* ]]
-  [[ $output == *"Delegate=yes"* ]]
-  [[ $output == *"ActiveState=active"* ]]
-  [[ $output == *"MemoryMax=67108864"* ]]
-  [[ $output == *"TasksMax=64"* ]]
+  unit_shows "$path"
   [[ $(in_sd cat "$(scope_file "$path" memory memory.limit_in_bytes memory.max)") == 67108864 ]]
   [[ $(in_sd cat "$(scope_file "$path" pids pids.max pids.max)") == 64 ]]
   # the container's own view: its cgroup namespace is rooted at the scope
@@ -372,12 +379,8 @@ scope_gone() {
   run as_sd_user systemctl --user show -p ControlGroup -p Delegate \
     -p ActiveState -p Slice -p MemoryMax -p TasksMax "$unit"
   echo "$output" >&2
-  [[ $output == *"ControlGroup=$path"* ]]
-  [[ $output == *"Delegate=yes"* ]]
-  [[ $output == *"ActiveState=active"* ]]
+  unit_shows "$path"
   [[ $output == *"Slice=user.slice"* ]]
-  [[ $output == *"MemoryMax=67108864"* ]]
-  [[ $output == *"TasksMax=64"* ]]
   # which features now tells
   "$CELL" features | jq -e '.linux.cgroup.systemdUser == true'
   # the system manager has no such unit: it is the user manager's
