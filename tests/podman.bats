@@ -51,6 +51,11 @@ setup_file() {
   local d
   : >"$PM/host-dirs-made"
   for d in $HOST_DIRS; do [[ -e $d ]] || echo "$d" >>"$PM/host-dirs-made"; done
+  # podman (cgroupfs manager) keeps conmon in libpod_parent and never
+  # removes it: the ones that are not there yet are the suite's to remove
+  for d in /sys/fs/cgroup /sys/fs/cgroup/*/; do
+    [[ -e ${d%/}/libpod_parent ]] || echo "${d%/}/libpod_parent"
+  done >"$PM/cgroups-made"
   # --userns=auto takes its ranges from the `containers` entries
   local f
   : >"$PM/subid-added"
@@ -107,6 +112,10 @@ teardown_file() {
     [[ $d == /run/containers ]] && rmdir "$d/networks" 2>/dev/null
     rmdir "$d" 2>/dev/null
   done <"$PM/host-dirs-made"
+  # deepest first; a cgroup still in use stays, for zz_leftovers to report
+  while read -r d; do
+    [[ ! -d $d ]] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done <"$PM/cgroups-made"
   # nothing of the storage stays mounted; zz_leftovers checks again
   grep -q " $PM/" /proc/self/mountinfo ||
     rm -rf --one-file-system "$PM"

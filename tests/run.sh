@@ -15,6 +15,11 @@ for f in "$here"/*.bats; do
 done
 for f in "$here"/zz_*.bats; do [[ -e $f ]] && files+=("$f"); done
 
+# zz_leftovers.bats compares the cgroups left at the end with these
+top=${CELL_TEST_TOP:-/tmp/cell-tests}
+mkdir -p "$top"
+find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort >"$top/cgroups-before"
+
 log=$(mktemp /tmp/cell-tests-tap.XXXXXX)
 trap 'rm -f "$log"' EXIT
 bats --tap "$@" "${files[@]}" | tee "$log"

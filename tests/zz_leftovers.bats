@@ -30,6 +30,21 @@ load helpers
   [ -z "$output" ] || fail "leftover netns: $output"
 }
 
+@test "leftovers: no cgroup made by the suite" {
+  local before=$TEST_TOP/cgroups-before
+  [[ -e $before ]] || skip "needs the list of cgroups that tests/run.sh takes first"
+  local new left d
+  new=$(find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort |
+    comm -13 "$before" -)
+  # cell keeps its parent of default cgroupsPaths, as it keeps its --root;
+  # the suite removes the ones it made, once they are empty
+  left=$(grep -vE '^/sys/fs/cgroup/([^/]+/)?cell$' <<<"$new" || true)
+  [ -z "$left" ] || fail "leftover cgroups: ${left//$'\n'/ }"
+  while read -r d; do
+    [[ -z $d ]] || rmdir "$d" || fail "cell's parent cgroup $d is not empty"
+  done <<<"$new"
+}
+
 @test "leftovers: clean up the test dirs" {
   # only when everything above was clean, so a leak stays to be looked at
   [[ -z $(grep -F "$TEST_TOP" /proc/self/mountinfo) ]] || skip "mounts left"
@@ -39,6 +54,6 @@ load helpers
     [[ -z $(ls -A "$r") ]] || skip "state left"
   done
   rm -rf --one-file-system "$TEST_TOP"/bundle.* "$TEST_TOP"/root.* \
-    "$TEST_TOP"/host.* "$TEST_TOP"/xdg.*
+    "$TEST_TOP"/host.* "$TEST_TOP"/xdg.* "$TEST_TOP"/cgroups-before
   [ -z "$(ls -A "$TEST_TOP" | grep -v '^rootfs-template$')" ]
 }
