@@ -451,7 +451,7 @@ static int systemd_v1_rest(oci_map *paths, int pid, cell_error_t *err) {
   return move_pid(paths, pid, err);
 }
 
-static int systemd_enter(cell_cgroup *cg, int pid, cell_error_t *err) {
+int cgroup_systemd_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err) {
   bool v2 = cg_map_get(&cg->paths, ".") != NULL;
   int rc = cgsd_start_scope(cg->sd_fd, cg->sd_unit, cg->sd_slice,
                             cg->paths.items[0].value, pid,
@@ -473,7 +473,7 @@ int cgroup_create(const oci_config *cfg, const char *id, cell_cgroup *cg,
                   cell_error_t *err) {
   memset(cg, 0, sizeof *cg);
   cg->v2fd = cg->sd_fd = -1;
-  cg->join = (cgroup_join){.v2 = -1, .v2dir = -1};
+  cg->join = (cgroup_join)CGROUP_JOIN_NONE;
   const oci_resources *r = &cfg->linux_.resources;
   bool asked = cg_resources_asked(r);
   bool v2 = cgroup_is_v2(),
@@ -552,10 +552,6 @@ static int move_self(const oci_map *to, cell_error_t *err) {
   return move_pid(to, 0, err);
 }
 
-int cgroup_systemd_enter_pid(cell_cgroup *cg, int pid, cell_error_t *err) {
-  return systemd_enter(cg, pid, err);
-}
-
 /* Rootless, cell may pass through the scope (for a clone that joins
  * namespaces first) only if it can leave again: a move needs write access
  * to cgroup.procs of the closest common ancestor, which is root's unless
@@ -590,7 +586,7 @@ int cgroup_enter_self(cell_cgroup *cg, cell_error_t *err) {
   if (cg->sd_unit && cg->sd_user && systemd_can_leave(cg, err) < 0)
     return -1;
   if (cg->sd_unit)
-    return systemd_enter(cg, getpid(), err);
+    return cgroup_systemd_enter_pid(cg, getpid(), err);
   if (cg->v2fd >= 0 || !cg->paths.len)
     return 0;
   return move_self(&cg->paths, err);
@@ -611,7 +607,9 @@ int cgroup_leave_self(cell_cgroup *cg, cell_error_t *err) {
  * (hybrid's unified) is joined by CLONE_INTO_CGROUP. */
 int cgroup_join_open(const oci_map *paths, char **dirs, cgroup_join *j,
                      cell_error_t *err) {
-  *j = (cgroup_join){.n = paths->len, .dirs = dirs, .v2 = -1, .v2dir = -1};
+  *j = (cgroup_join)CGROUP_JOIN_NONE;
+  j->n = paths->len;
+  j->dirs = dirs;
   j->fds = xmalloc((j->n + 1) * sizeof *j->fds);
   for (size_t i = 0; i < j->n; i++)
     j->fds[i] = -1;
@@ -664,7 +662,7 @@ void cgroup_join_close(cgroup_join *j) {
   free(j->dirs);
   if (j->v2dir >= 0)
     close(j->v2dir);
-  *j = (cgroup_join){.v2 = -1, .v2dir = -1};
+  *j = (cgroup_join)CGROUP_JOIN_NONE;
 }
 
 int cgroup_self_open(cell_cgroup *cg, cell_error_t *err) {

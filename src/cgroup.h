@@ -25,6 +25,8 @@ typedef struct {
   int v2;      /* the v2 (or hybrid unified) hierarchy's index, -1: none */
   int v2dir;   /* its directory: for CLONE_INTO_CGROUP */
 } cgroup_join;
+#define CGROUP_JOIN_NONE                                                       \
+  { .v2 = -1, .v2dir = -1 }
 
 typedef struct {
   oci_map paths; /* empty: the container has no cgroup (rootless) */

@@ -596,7 +596,7 @@ int container_create(const create_opts *o, cell_created *cc,
   cc->c.dirfd = -1;
   _cleanup_free_ char *rootfs = NULL;
   ns_plan plan = {.n_join = 0};
-  cell_cgroup cg = {.v2fd = -1, .sd_fd = -1, .join = {.v2 = -1, .v2dir = -1}};
+  cell_cgroup cg = {.v2fd = -1, .sd_fd = -1, .join = CGROUP_JOIN_NONE};
   cell_seccomp_prog sp = {.insns = NULL};
   int sv[2] = {-1, -1};
   _cleanup_close_ int fifo = -1;

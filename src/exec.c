@@ -454,7 +454,7 @@ int exec_start(const cell_container *c, const oci_config *cfg,
   out->pidfd = out->console = -1;
   cell_seccomp_prog sp = {.insns = NULL};
   char **dirs = NULL;
-  cgroup_join join = {.v2 = -1, .v2dir = -1};
+  cgroup_join join = CGROUP_JOIN_NONE;
   int sv[2] = {-1, -1};
   int init_pidfd = -1, r = -1;
   pid_t helper = -1;
