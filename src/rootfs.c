@@ -187,9 +187,7 @@ static int readonly_path(int rootfd, const char *path, cell_error_t *err) {
   char p[FDPATH_MAX];
   _cleanup_close_ int fd = open_in_root_quiet(rootfd, path, O_PATH, 0);
   if (fd < 0)
-    return errno == ENOENT
-               ? 0
-               : cell_errno(err, "open `%s` in the container root", path);
+    return errno == ENOENT ? 0 : open_in_root_error(path, err);
   /* the read-only flag alone: the kernel keeps the others (and locks
    * them in a user namespace) */
   struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
@@ -231,9 +229,7 @@ static int mask_path(int rootfd, const char *path, mask_src *m,
                      cell_error_t *err) {
   _cleanup_close_ int fd = open_in_root_quiet(rootfd, path, O_PATH, 0);
   if (fd < 0)
-    return errno == ENOENT
-               ? 0
-               : cell_errno(err, "open `%s` in the container root", path);
+    return errno == ENOENT ? 0 : open_in_root_error(path, err);
   struct stat st;
   if (fstat(fd, &st) < 0)
     return cell_errno(err, "stat `%s`", path);

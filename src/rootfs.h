@@ -42,6 +42,8 @@ int open_in_root(int rootfd, const char *path, int flags, mode_t mode,
 /* The same, without an error message: -1 and errno (a missing path is
  * often no error, and formatting one costs more than the lookup). */
 int open_in_root_quiet(int rootfd, const char *path, int flags, mode_t mode);
+/* open_in_root's error for a failed open_in_root_quiet (errno): -1. */
+int open_in_root_error(const char *path, cell_error_t *err);
 
 /* Validates mount options and destinations of a config before anything is
  * created (so bad input leaves nothing behind). */

@@ -201,12 +201,14 @@ int open_in_root_quiet(int rootfd, const char *path, int flags, mode_t mode) {
   return walk_in_root(rootfd, path, flags, mode);
 }
 
+int open_in_root_error(const char *path, cell_error_t *err) {
+  return cell_errno(err, "open `%s` in the container root", path);
+}
+
 int open_in_root(int rootfd, const char *path, int flags, mode_t mode,
                  cell_error_t *err) {
   int fd = open_in_root_quiet(rootfd, path, flags, mode);
-  if (fd < 0)
-    return cell_errno(err, "open `%s` in the container root", path);
-  return fd;
+  return fd < 0 ? open_in_root_error(path, err) : fd;
 }
 
 int rootfs_open_parent(int rootfd, const char *path, const char **base,
@@ -228,7 +230,7 @@ static int mkpath_in_root(int rootfd, const char *path, bool file, int links,
   if (fd >= 0)
     return fd;
   if (errno != ENOENT)
-    return cell_errno(err, "open `%s` in the container root", path);
+    return open_in_root_error(path, err);
   const char *base;
   _cleanup_close_ int pfd = rootfs_open_parent(rootfd, path, &base, err);
   if (pfd < 0)
@@ -245,7 +247,7 @@ static int mkpath_in_root(int rootfd, const char *path, bool file, int links,
      * in fails O_DIRECTORY|O_NOFOLLOW */
     r = openat(pfd, base, oflags | O_NOFOLLOW | O_CLOEXEC);
     if (r < 0)
-      return cell_errno(err, "open `%s` in the container root", path);
+      return open_in_root_error(path, err);
     return r;
   }
   if (errno != EEXIST)
@@ -281,7 +283,7 @@ int rootfs_mkfile_at(int dirfd, const char *base, mode_t mode, const char *what,
   /* Already there: only a non-directory non-symlink may be mounted on. */
   fd = openat(dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return cell_errno(err, "open `%s` in the container root", what);
+    return open_in_root_error(what, err);
   struct stat st;
   if (fstat(fd, &st) < 0) {
     cell_errno(err, "stat `%s` in the container root", what);
